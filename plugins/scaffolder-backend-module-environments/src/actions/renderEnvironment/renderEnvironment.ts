@@ -1,0 +1,84 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { EscapingError } from '../../escaping/filters';
+import { buildContext, TemplateIdentity } from '../../kits/context';
+import { KitRenderer } from '../../kits/engine';
+import { describeProblems, parameterSchema, parseParameters } from '../../parameters/model';
+import { resolveTarget, writeFiles } from '../../workspace/writeFiles';
+import { examples } from './renderEnvironment.examples';
+
+export const RENDER_ENVIRONMENT_ACTION_ID = 'unifiCloudflare:environment:render';
+
+/** Dependencies of the render action. */
+export interface RenderEnvironmentActionOptions {
+  /** The compiled kits, loaded once when the module starts. */
+  kits: KitRenderer;
+  /** The kit version written into every repository (the module's package version). */
+  kitVersion: string;
+}
+
+/**
+ * Creates the action that renders a unifi-cloudflare-glue environment repository from the
+ * kits into the task workspace.
+ * @public
+ */
+export function createRenderEnvironmentAction(options: RenderEnvironmentActionOptions) {
+  const { kits, kitVersion } = options;
+  return createTemplateAction({
+    id: RENDER_ENVIRONMENT_ACTION_ID,
+    description:
+      'Renders a unifi-cloudflare-glue development, staging or production environment repository (KCL, scripts or Makefile, state backend, secrets layout, catalog entity) into the workspace.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: () => parameterSchema,
+      output: {
+        files: z => z.array(z.string()).describe('Files written, relative to the workspace, in kit order.'),
+        targetPath: z => z.string().describe('Directory the kit was written to, relative to the workspace.'),
+        entityName: z => z.string().describe('metadata.name of the catalog entity in catalog-info.yaml.'),
+        catalogInfoPath: z => z.string().describe('Path of catalog-info.yaml relative to the repository root.'),
+        stateBackend: z =>
+          z.enum(['ephemeral', 's3-lockfile', 's3-dynamodb']).describe('Where Terraform state lives.'),
+        secretsModel: z => z.enum(['env-file', '1password-vals']).describe('How the scripts get their secrets.'),
+      },
+    },
+    async handler(ctx) {
+      const parsed = parseParameters(ctx.input);
+      if (!parsed.success) {
+        throw new InputError(describeProblems(parsed.problems));
+      }
+      const parameters = parsed.parameters;
+      const template: TemplateIdentity = {
+        name: ctx.templateInfo?.entityRef ?? `template:default/${parameters.environment}-environment`,
+        version: kitVersion,
+      };
+      const context = buildContext(parameters, template);
+
+      let rendered;
+      try {
+        rendered = kits.render(parameters.environment, context);
+      } catch (error) {
+        // Nunjucks wraps filter errors; surface ours as the user's problem, anything else as ours.
+        const cause = String((error as Error).message ?? error);
+        if (error instanceof EscapingError || cause.includes('EscapingError') || cause.includes('filter cannot represent')) {
+          throw new InputError(`A value cannot be written safely: ${cause}`);
+        }
+        throw error;
+      }
+
+      const target = await resolveTarget(ctx.workspacePath, parameters.targetPath);
+      const files = await writeFiles(ctx.workspacePath, target, rendered);
+      ctx.logger.info(
+        `${ctx.isDryRun ? 'Dry run: rendered' : 'Rendered'} the ${parameters.environment} kit (${files.length} files) for ${parameters.name}`,
+      );
+
+      const relativeTarget = parameters.targetPath === '.' ? '.' : parameters.targetPath.replace(/\/+$/, '');
+      ctx.output('files', files);
+      ctx.output('targetPath', relativeTarget);
+      ctx.output('entityName', parameters.name);
+      ctx.output('catalogInfoPath', '/catalog-info.yaml');
+      ctx.output('stateBackend', context.stateBackend);
+      ctx.output('secretsModel', context.secretsModel);
+    },
+  });
+}

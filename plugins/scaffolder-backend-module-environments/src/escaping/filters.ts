@@ -1,0 +1,109 @@
+import { stringify } from 'yaml';
+
+/**
+ * Escaping filters, one per output format. Every interpolation in a kit ends in one of these
+ * (the kit loader refuses a kit that does not). Each filter either returns text that its format
+ * reads back as exactly the input value, or throws an {@link EscapingError}: it never guesses.
+ */
+
+export class EscapingError extends Error {
+  constructor(filter: string, reason: string) {
+    super(`The ${filter} filter cannot represent this value: ${reason}`);
+    this.name = 'EscapingError';
+  }
+}
+
+// C0 and C1 controls; DEL. Tab is refused too: no field allows it.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function asText(filter: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'boolean') return String(value);
+  throw new EscapingError(filter, `expected a string, number or boolean, got ${value === null ? 'null' : typeof value}`);
+}
+
+/** A single bash word: single-quoted, with embedded single quotes closed and reopened. */
+export function bash(value: unknown): string {
+  const text = asText('bash', value);
+  if (text.includes('\u0000')) throw new EscapingError('bash', 'it contains a NUL character');
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The right-hand side of a Make `:=` assignment that expands to exactly the value.
+ * `$` doubles, `#` is escaped; newlines, a trailing backslash and surrounding blanks cannot be
+ * kept by Make and are refused.
+ */
+export function make(value: unknown): string {
+  const text = asText('make', value);
+  if (CONTROL.test(text)) throw new EscapingError('make', 'it contains a newline or control character');
+  if (/^[ \t]|[ \t]$/.test(text)) throw new EscapingError('make', 'it starts or ends with a blank, which Make strips');
+  if (/\\$/.test(text)) throw new EscapingError('make', 'it ends with a backslash, which Make reads as a line continuation');
+  return text.replace(/\$/g, '$$$$').replace(/#/g, '\\#');
+}
+
+/** A Make variable value that a recipe's shell reads as one literal word. */
+export function makeShell(value: unknown): string {
+  return make(bash(value));
+}
+
+/** A YAML scalar (double-quoted for strings) that parses back to the value. */
+export function yaml(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    return asText('yaml', value);
+  }
+  const text = asText('yaml', value);
+  return stringify(text, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 }).replace(/\n$/, '');
+}
+
+/**
+ * A KCL double-quoted string literal. KCL interpolates `${...}` inside strings, so `$` is
+ * refused rather than escaped; no field lets one through.
+ */
+export function kcl(value: unknown): string {
+  const text = asText('kcl', value);
+  if (CONTROL.test(text)) throw new EscapingError('kcl', 'it contains a newline or control character');
+  if (text.includes('$')) throw new EscapingError('kcl', 'it contains "$", which KCL reads as string interpolation');
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Markdown inline text: every ASCII punctuation character backslash-escaped (CommonMark). */
+export function md(value: unknown): string {
+  const text = asText('md', value);
+  if (CONTROL.test(text)) throw new EscapingError('md', 'it contains a newline or control character');
+  return text.replace(/[!-/:-@[-`{-~]/g, c => `\\${c}`);
+}
+
+/** A Markdown inline code span long enough to hold any run of backticks in the value. */
+export function mdCode(value: unknown): string {
+  const text = asText('mdCode', value);
+  if (CONTROL.test(text)) throw new EscapingError('mdCode', 'it contains a newline or control character');
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map(run => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** An integer literal, valid in every format we write. */
+export function int(value: unknown): string {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new EscapingError('int', `expected a whole number, got ${JSON.stringify(value)}`);
+  }
+  return String(value);
+}
+
+/** The filters a kit may end an interpolation with, by name. */
+export const escapingFilters = {
+  bash,
+  make,
+  makeShell,
+  yaml,
+  kcl,
+  md,
+  mdCode,
+  int,
+} as const;
+
+export type EscapingFilterName = keyof typeof escapingFilters;

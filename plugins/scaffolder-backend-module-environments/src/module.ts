@@ -1,0 +1,33 @@
+import { coreServices, createBackendModule, resolvePackagePath } from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { readFile } from 'node:fs/promises';
+import { createRenderEnvironmentAction } from './actions/renderEnvironment/renderEnvironment';
+import { KitRenderer } from './kits/engine';
+
+export const PACKAGE_NAME = '@unifi-cloudflare-glue/plugin-scaffolder-backend-module-environments';
+
+/** Loads and compiles the kits shipped in this package; fails start-up if any kit is unsafe. */
+export async function loadPackagedKits(): Promise<{ kits: KitRenderer; kitVersion: string }> {
+  const kits = await KitRenderer.load(resolvePackagePath(PACKAGE_NAME, 'kits'));
+  const pkg = JSON.parse(await readFile(resolvePackagePath(PACKAGE_NAME, 'package.json'), 'utf8'));
+  return { kits, kitVersion: pkg.version };
+}
+
+/**
+ * The scaffolder module that adds the environment actions.
+ * @public
+ */
+export const scaffolderModuleEnvironments = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'unifi-cloudflare-environments',
+  register(env) {
+    env.registerInit({
+      deps: { scaffolder: scaffolderActionsExtensionPoint, logger: coreServices.logger },
+      async init({ scaffolder, logger }) {
+        const { kits, kitVersion } = await loadPackagedKits();
+        scaffolder.addActions(createRenderEnvironmentAction({ kits, kitVersion }));
+        logger.info(`Compiled ${kits.templates.length} kit templates (kit version ${kitVersion})`);
+      },
+    });
+  },
+});

@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import { matchesRule, normaliseMac, RuleName, rules } from './rules';
+
+/**
+ * The parameter model of the three environment templates: one zod definition, used as the
+ * render action's input schema and tested against the `template.yaml` forms.
+ *
+ * Field rules use refinements rather than `.regex()` so that every rejection carries our
+ * message (field, rule, example). Refinements do not survive the conversion to JSON Schema
+ * that the scaffolder does for the action list, so the handler parses its input with this
+ * model again; the descriptions carry the rule for readers of that list.
+ */
+
+export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const DEFAULT_GLUE_VERSION = 'v0.12.2';
+export const MAX_SERVICES = 20;
+
+/** A string field checked by a named rule; the message names the rule and a good example. */
+function ruled(name: RuleName, description: string) {
+  const rule = rules[name];
+  return z
+    .string({
+      required_error: `is required, for example "${rule.example}"`,
+      invalid_type_error: `must be a string, for example "${rule.example}"`,
+    })
+    .describe(`${description} Rule: ${rule.rule}. Example: ${rule.example}`)
+    .superRefine((value, ctx) => {
+      if (value.length > rule.maxLength) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `is ${value.length} characters long; the limit is ${rule.maxLength} (${rule.rule}), for example "${rule.example}"`,
+        });
+      } else if (!matchesRule(name, value)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must be ${rule.rule}, for example "${rule.example}"`,
+        });
+      }
+    });
+}
+
+function oneOf<T extends readonly [string, ...string[]]>(values: T, description: string) {
+  const list = values.join(', ');
+  return z
+    .enum(values, {
+      errorMap: () => ({ message: `must be one of ${list}, for example "${values[0]}"` }),
+    })
+    .describe(`${description} One of: ${list}.`);
+}
+
+function port(description: string) {
+  return z
+    .number({
+      invalid_type_error: 'must be a whole number from 1 to 65535, for example 443',
+      required_error: 'is required: a whole number from 1 to 65535, for example 443',
+    })
+    .int({ message: 'must be a whole number from 1 to 65535, for example 443' })
+    .min(1, { message: 'must be a whole number from 1 to 65535, for example 443' })
+    .max(65535, { message: 'must be a whole number from 1 to 65535, for example 443' })
+    .describe(description);
+}
+
+export const PROTOCOLS = ['http', 'https', 'tcp'] as const;
+export const DISTRIBUTIONS = ['both', 'unifi_only', 'cloudflare_only'] as const;
+export const UNIFI_AUTH_MODES = ['apiKey', 'usernamePassword'] as const;
+export const LOCKING_MODES = ['dynamodb', 'lockfile'] as const;
+export const SECRETS_PROVIDERS = ['op', 'onepasswordconnect'] as const;
+
+export const serviceSchema = z
+  .object({
+    name: ruled(
+      'hostnameLabel',
+      'Service name; also its internal hostname <name>.<internalDomain>.',
+    ),
+    port: port('Port the service listens on, on the device.'),
+    protocol: oneOf(PROTOCOLS, 'Protocol the service speaks.').default('http'),
+    distribution: oneOf(
+      DISTRIBUTIONS,
+      'Where the service is published: UniFi local DNS, a Cloudflare Tunnel, or both.',
+    ).default('both'),
+    publicHostname: ruled(
+      'publicHostname',
+      'Public hostname in the Cloudflare zone; required unless distribution is unifi_only.',
+    ).optional(),
+  })
+  .strict();
+
+/** Every field a template may pass to the render action. */
+export const parameterShape = {
+  environment: oneOf(ENVIRONMENTS, 'Which environment kit to render.'),
+  targetPath: z
+    .string()
+    .max(255, { message: 'must be at most 255 characters, for example "environment"' })
+    .describe('Directory inside the workspace to write into; defaults to the workspace root.')
+    .optional(),
+  name: ruled('name', 'Name of the environment: repository, catalog entity and state key.'),
+  owner: ruled('entityRef', 'Owner of the environment (a group or user entity reference).'),
+  system: ruled('entityRef', 'System the environment belongs to (entity reference).').optional(),
+  description: ruled('description', 'One-line description shown in the catalog.').optional(),
+  repoUrl: z
+    .string()
+    .max(512, { message: 'must be at most 512 characters, for example "github.com?owner=acme&repo=homelab-dns"' })
+    .describe('The RepoUrlPicker value (host?owner=...&repo=...); used for links and annotations.')
+    .optional(),
+  glueVersion: ruled('glueVersion', 'unifi-cloudflare-glue module release to pin.').default(
+    DEFAULT_GLUE_VERSION,
+  ),
+  zoneName: ruled('zoneName', 'Cloudflare DNS zone that public hostnames live in.'),
+  cloudflareAccountId: ruled('cloudflareAccountId', 'Cloudflare account ID.'),
+  unifiHost: ruled('unifiHost', 'UniFi controller hostname or IPv4 address.'),
+  unifiPort: port('UniFi controller HTTPS port.').default(443),
+  unifiAuth: oneOf(UNIFI_AUTH_MODES, 'How the scripts authenticate to UniFi.').default('apiKey'),
+  internalDomain: ruled('internalDomain', 'Local DNS domain served by UniFi.').default(
+    'internal.lan',
+  ),
+  deviceHostname: ruled('hostnameLabel', 'Hostname of the device that runs the services.'),
+  deviceMac: ruled('macAddress', 'MAC address of the device; written lower-case with colons.'),
+  services: z
+    .array(serviceSchema, {
+      required_error: `is required: 1 to ${MAX_SERVICES} services`,
+      invalid_type_error: `must be a list of 1 to ${MAX_SERVICES} services`,
+    })
+    .min(1, { message: `must hold at least one service, for example {name: "media", port: 8096}` })
+    .max(MAX_SERVICES, { message: `must hold at most ${MAX_SERVICES} services` })
+    .describe(`Services on the device, 1 to ${MAX_SERVICES}.`),
+  skipTlsVerify: z
+    .boolean({ invalid_type_error: 'must be true or false' })
+    .describe(
+      'Skip TLS verification of the UniFi controller and tunnel origins. Development only (default true there); staging and production always verify.',
+    )
+    .optional(),
+  stateBucket: ruled('stateBucket', 'S3 bucket holding Terraform state (staging, production).').optional(),
+  stateRegion: ruled('stateRegion', 'AWS region of the state bucket (staging, production).').optional(),
+  stateKey: ruled(
+    'stateKey',
+    'S3 key of the state object; defaults to unifi-cloudflare-glue/<environment>/<name>/terraform.tfstate.',
+  ).optional(),
+  locking: oneOf(
+    LOCKING_MODES,
+    'State locking (production): DynamoDB table (default) or the S3 native lockfile. Staging always uses the lockfile.',
+  ).optional(),
+  dynamodbTable: ruled('dynamodbTable', 'DynamoDB lock table (production with dynamodb locking).').optional(),
+  kmsKeyId: ruled('kmsKeyId', 'Optional KMS key ARN for state encryption (production).').optional(),
+  secretsProvider: oneOf(
+    SECRETS_PROVIDERS,
+    'vals provider for 1Password (production): op (CLI or service account) or onepasswordconnect (Connect server).',
+  ).optional(),
+  vault: ruled('vault', '1Password vault holding the production items.').optional(),
+  cloudflareItem: ruled('itemName', '1Password item with the Cloudflare API token (production).').optional(),
+  unifiItem: ruled('itemName', '1Password item with the UniFi credentials (production).').optional(),
+  stateItem: ruled('itemName', '1Password item with the state backend settings and AWS keys (production).').optional(),
+};
+
+const STATE_FIELDS = ['stateBucket', 'stateRegion', 'stateKey'] as const;
+const PRODUCTION_ONLY = [
+  'locking',
+  'dynamodbTable',
+  'kmsKeyId',
+  'secretsProvider',
+  'vault',
+  'cloudflareItem',
+  'unifiItem',
+  'stateItem',
+] as const;
+
+export const parameterSchema = z
+  .object(parameterShape)
+  .strict()
+  .superRefine((p, ctx) => {
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+
+    const notFor = (fields: readonly string[], why: string) => {
+      for (const field of fields) {
+        if ((p as Record<string, unknown>)[field] !== undefined) issue([field], why);
+      }
+    };
+    if (p.environment === 'development') {
+      notFor([...STATE_FIELDS, ...PRODUCTION_ONLY], 'is not used by the development environment (its state is ephemeral); remove it');
+    }
+    if (p.environment === 'staging') {
+      notFor(PRODUCTION_ONLY, 'is only used by the production environment; remove it');
+    }
+    if (p.environment !== 'development') {
+      if (p.skipTlsVerify === true) {
+        issue(['skipTlsVerify'], `must be false: ${p.environment} always verifies TLS certificates`);
+      }
+      if (p.stateBucket === undefined) issue(['stateBucket'], `is required for ${p.environment}, for example "${rules.stateBucket.example}"`);
+      if (p.stateRegion === undefined) issue(['stateRegion'], `is required for ${p.environment}, for example "${rules.stateRegion.example}"`);
+    }
+    if (p.environment === 'production') {
+      if (p.vault === undefined) issue(['vault'], `is required for production, for example "${rules.vault.example}"`);
+      const locking = p.locking ?? 'dynamodb';
+      if (locking === 'dynamodb' && p.dynamodbTable === undefined) {
+        issue(['dynamodbTable'], `is required when locking is dynamodb, for example "${rules.dynamodbTable.example}"`);
+      }
+      if (locking === 'lockfile' && p.dynamodbTable !== undefined) {
+        issue(['dynamodbTable'], 'is only used when locking is dynamodb; remove it or choose dynamodb locking');
+      }
+      const items = [p.cloudflareItem ?? 'cloudflare', p.unifiItem ?? 'unifi', p.stateItem ?? 'terraform-state'];
+      if (new Set(items).size !== items.length) {
+        issue(['stateItem'], 'cloudflareItem, unifiItem and stateItem must name three different 1Password items');
+      }
+    }
+
+    const zone = p.zoneName;
+    const names = new Map<string, number>();
+    const publicNames = new Map<string, number>();
+    p.services.forEach((service, i) => {
+      if (names.has(service.name)) {
+        issue(['services', i, 'name'], `repeats the name of service ${names.get(service.name)! + 1}; service names must be unique`);
+      }
+      names.set(service.name, i);
+      if (service.name === p.deviceHostname) {
+        issue(['services', i, 'name'], 'must differ from deviceHostname: both become names in the internal domain');
+      }
+      const internal = `${service.name}.${p.internalDomain}`;
+      if (internal.length > 253) {
+        issue(['services', i, 'name'], `makes the internal hostname ${internal.length} characters long; the limit is 253`);
+      }
+      if (service.distribution === 'unifi_only') {
+        if (service.publicHostname !== undefined) {
+          issue(['services', i, 'publicHostname'], 'is only used when distribution is both or cloudflare_only; remove it');
+        }
+        return;
+      }
+      if (service.publicHostname === undefined) {
+        issue(['services', i, 'publicHostname'], `is required when distribution is ${service.distribution}, for example "${service.name}.${zone}"`);
+        return;
+      }
+      if (zone && service.publicHostname !== zone && !service.publicHostname.endsWith(`.${zone}`)) {
+        issue(['services', i, 'publicHostname'], `must lie inside the zone ${zone}, for example "${service.name}.${zone}"`);
+      }
+      if (publicNames.has(service.publicHostname)) {
+        issue(['services', i, 'publicHostname'], `repeats the public hostname of service ${publicNames.get(service.publicHostname)! + 1}; public hostnames must be unique`);
+      }
+      publicNames.set(service.publicHostname, i);
+    });
+  });
+
+export type ParameterInput = z.input<typeof parameterSchema>;
+type Parsed = z.output<typeof parameterSchema>;
+
+/** Parameters after validation, with every default filled in and values normalised. */
+export interface EnvironmentParameters extends Omit<Parsed, 'skipTlsVerify' | 'targetPath'> {
+  targetPath: string;
+  skipTlsVerify: boolean;
+  deviceMac: string;
+  stateKey?: string;
+  locking?: (typeof LOCKING_MODES)[number];
+  secretsProvider?: (typeof SECRETS_PROVIDERS)[number];
+  cloudflareItem?: string;
+  unifiItem?: string;
+  stateItem?: string;
+}
+
+/** A rejected field: where, and what rule it broke, in words. */
+export interface ParameterProblem {
+  field: string;
+  message: string;
+}
+
+export type ParseResult =
+  | { success: true; parameters: EnvironmentParameters }
+  | { success: false; problems: ParameterProblem[] };
+
+/** Formats a zod path as `services[1].publicHostname`. */
+export function fieldPath(path: (string | number)[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '') || '(input)';
+}
+
+/** Validates raw input and fills environment-dependent defaults. */
+export function parseParameters(input: unknown): ParseResult {
+  const result = parameterSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map(issue => ({
+      field: fieldPath(issue.path),
+      message:
+        issue.code === z.ZodIssueCode.unrecognized_keys
+          ? `has unknown field(s) ${issue.keys.join(', ')}; the accepted fields are ${Object.keys(parameterShape).join(', ')}`
+          : issue.message,
+    }));
+    return { success: false, problems };
+  }
+  const p = result.data;
+  const parameters: EnvironmentParameters = {
+    ...p,
+    targetPath: p.targetPath ?? '.',
+    deviceMac: normaliseMac(p.deviceMac),
+    skipTlsVerify: p.environment === 'development' ? p.skipTlsVerify ?? true : false,
+  };
+  if (p.environment !== 'development') {
+    parameters.stateKey = p.stateKey ?? `unifi-cloudflare-glue/${p.environment}/${p.name}/terraform.tfstate`;
+  }
+  if (p.environment === 'staging') parameters.locking = 'lockfile';
+  if (p.environment === 'production') {
+    parameters.locking = p.locking ?? 'dynamodb';
+    parameters.secretsProvider = p.secretsProvider ?? 'op';
+    parameters.cloudflareItem = p.cloudflareItem ?? 'cloudflare';
+    parameters.unifiItem = p.unifiItem ?? 'unifi';
+    parameters.stateItem = p.stateItem ?? 'terraform-state';
+  }
+  return { success: true, parameters };
+}
+
+/** One message listing every problem, for an InputError. */
+export function describeProblems(problems: ParameterProblem[]): string {
+  const lines = problems.map(p => `- ${p.field} ${p.message}`);
+  return `The environment parameters have ${problems.length} problem(s):\n${lines.join('\n')}`;
+}
