@@ -69,6 +69,12 @@ export function kcl(value: unknown): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** A TOML basic string: JSON's escapes are TOML's, plus DEL, which TOML requires escaped. */
+export function toml(value: unknown): string {
+  const text = asText('toml', value);
+  return JSON.stringify(text).replace(/\u007f/g, '\\u007f');
+}
+
 /** Markdown inline text: every ASCII punctuation character backslash-escaped (CommonMark). */
 export function md(value: unknown): string {
   const text = asText('md', value);
@@ -100,6 +106,7 @@ export const escapingFilters = {
   make,
   makeShell,
   yaml,
+  toml,
   kcl,
   md,
   mdCode,

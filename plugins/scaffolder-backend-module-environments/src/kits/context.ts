@@ -74,6 +74,9 @@ export function buildContext(p: EnvironmentParameters, template: TemplateIdentit
     secretsModel: p.environment === 'production' ? '1password-vals' : 'env-file',
     references,
     backendReferences: references.filter(r => r.file === 'backend.yaml.tmpl'),
+    backendRefs: Object.fromEntries(
+      references.filter(r => r.file === 'backend.yaml.tmpl').map(r => [r.key, r.ref]),
+    ) as Record<string, string>,
     envReferences: references.filter(r => r.file === 'secrets.vals.yaml'),
     referenceItems: referencesByItem(references),
     repository: { url: repoLink, githubSlug: github },

@@ -35,12 +35,14 @@ export const kitManifest: Record<Environment, KitFile[]> = {
   staging: [
     ...common('staging'),
     { template: 'staging/backend.yaml.njk', path: 'backend.yaml', mode: READ },
+    { template: 'shared/load-env.sh.njk', path: 'scripts/load-env.sh', mode: READ },
     { template: 'staging/Makefile.njk', path: 'Makefile', mode: READ },
   ],
   production: [
     ...common('production'),
     { template: 'production/backend.yaml.tmpl.njk', path: 'backend.yaml.tmpl', mode: READ },
     { template: 'production/secrets.vals.yaml.njk', path: 'secrets.vals.yaml', mode: READ },
+    { template: 'shared/load-env.sh.njk', path: 'scripts/load-env.sh', mode: READ },
     { template: 'production/Makefile.njk', path: 'Makefile', mode: READ },
     { template: 'production/SECRETS.md.njk', path: 'SECRETS.md', mode: READ },
   ],

@@ -36,16 +36,20 @@ async function assertNoLinks(workspace: string, target: string, finalIsFile: boo
   }
 }
 
+function isInside(parent: string, child: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
 /** Resolves the target directory inside the workspace, refusing traversal and links. */
 export async function resolveTarget(workspace: string, targetPath: string): Promise<string> {
-  let target: string;
-  try {
-    target = resolveSafeChildPath(workspace, targetPath);
-  } catch {
+  const lexical = path.resolve(workspace, targetPath);
+  if (path.isAbsolute(targetPath) || !isInside(workspace, lexical)) {
     throw new InputError(`targetPath must stay inside the workspace, for example "environment"; got ${JSON.stringify(targetPath)}`);
   }
-  await assertNoLinks(workspace, target, false);
-  return target;
+  await assertNoLinks(workspace, lexical, false);
+  // Belt and braces: the Backstage helper also resolves links that appeared in between.
+  return resolveSafeChildPath(workspace, targetPath);
 }
 
 /**
@@ -53,9 +57,11 @@ export async function resolveTarget(workspace: string, targetPath: string): Prom
  * resolved with resolveSafeChildPath and checked for links before anything is written.
  */
 export async function writeFiles(workspace: string, target: string, files: RenderedFile[]): Promise<string[]> {
-  const planned = files.map(file => ({ file, absolute: resolveSafeChildPath(target, file.path) }));
-  for (const { absolute } of planned) {
+  const planned = files.map(file => ({ file, absolute: path.resolve(target, file.path) }));
+  for (const { file, absolute } of planned) {
+    if (!isInside(target, absolute)) throw new Error(`Kit path ${file.path} leaves the target directory`);
     await assertNoLinks(workspace, absolute, true);
+    resolveSafeChildPath(target, file.path);
   }
   const written: string[] = [];
   for (const { file, absolute } of planned) {

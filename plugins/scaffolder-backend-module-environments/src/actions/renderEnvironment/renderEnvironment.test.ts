@@ -1,0 +1,89 @@
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { createMockDirectory } from '@backstage/backend-test-utils';
+import { lstat, readFile, symlink, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { kitManifest } from '../../kits/manifest';
+import { canonicalValues } from '../../testing/values';
+import { loadTestKits } from '../../testing/kits';
+import { createRenderEnvironmentAction } from './renderEnvironment';
+
+describe('unifiCloudflare:environment:render', () => {
+  const workspace = createMockDirectory();
+  beforeEach(() => workspace.clear());
+
+  async function run(input: Record<string, unknown>, extra: { isDryRun?: boolean } = {}) {
+    const action = createRenderEnvironmentAction({ kits: await loadTestKits(), kitVersion: '9.9.9' });
+    const ctx = createMockActionContext({ input: input as any, workspacePath: workspace.path, ...extra });
+    await action.handler(ctx);
+    return ctx;
+  }
+
+  it.each(['development', 'staging', 'production'] as const)('renders the complete %s kit with modes and outputs', async env => {
+    const ctx = await run({ ...canonicalValues[env] });
+    const expected = kitManifest[env].map(f => f.path);
+    expect(ctx.output).toHaveBeenCalledWith('files', expected);
+    expect(ctx.output).toHaveBeenCalledWith('entityName', canonicalValues[env].name);
+    for (const file of kitManifest[env]) {
+      const stat = await lstat(path.join(workspace.path, file.path));
+      expect({ path: file.path, mode: stat.mode & 0o777 }).toEqual({ path: file.path, mode: file.mode });
+    }
+    const entity = parse(await readFile(path.join(workspace.path, 'catalog-info.yaml'), 'utf8'));
+    expect(entity.metadata.annotations['unifi-cloudflare-glue.io/template-version']).toBe('9.9.9');
+  });
+
+  it('is deterministic: a second run writes the same bytes', async () => {
+    await run({ ...canonicalValues.production });
+    const first = await Promise.all(kitManifest.production.map(f => readFile(path.join(workspace.path, f.path), 'utf8')));
+    await run({ ...canonicalValues.production });
+    const second = await Promise.all(kitManifest.production.map(f => readFile(path.join(workspace.path, f.path), 'utf8')));
+    expect(second).toEqual(first);
+  });
+
+  it('writes into targetPath and reports it', async () => {
+    const ctx = await run({ ...canonicalValues.development, targetPath: 'env/dev' });
+    expect(ctx.output).toHaveBeenCalledWith('targetPath', 'env/dev');
+    expect((await lstat(path.join(workspace.path, 'env/dev/deploy.sh'))).isFile()).toBe(true);
+  });
+
+  it('renders the same files in dry-run mode', async () => {
+    const ctx = await run({ ...canonicalValues.staging }, { isDryRun: true });
+    expect(ctx.output).toHaveBeenCalledWith('files', kitManifest.staging.map(f => f.path));
+  });
+
+  it('refuses a targetPath outside the workspace and writes nothing', async () => {
+    await expect(run({ ...canonicalValues.development, targetPath: '../escape' })).rejects.toThrow(
+      /targetPath must stay inside the workspace/,
+    );
+    await expect(run({ ...canonicalValues.development, targetPath: '/etc' })).rejects.toThrow(/inside the workspace/);
+  });
+
+  it('refuses to write through a symbolic link in the target path or at a kit file', async () => {
+    const outside = createMockDirectory();
+    await symlink(outside.path, path.join(workspace.path, 'linked'));
+    await expect(run({ ...canonicalValues.development, targetPath: 'linked' })).rejects.toThrow(/symbolic link linked/);
+
+    await mkdir(path.join(workspace.path, 'real'));
+    await symlink(path.join(outside.path, 'x'), path.join(workspace.path, 'real', 'README.md'));
+    await expect(run({ ...canonicalValues.development, targetPath: 'real' })).rejects.toThrow(/symbolic link real\/README.md/);
+    expect(outside.content()).toEqual({});
+  });
+
+  it('lists every invalid field with its rule and an example, and writes nothing', async () => {
+    await expect(
+      run({ ...canonicalValues.development, zoneName: 'Example.com', deviceMac: 'zz:zz', services: [] }),
+    ).rejects.toThrow(
+      /zoneName must be a lower-case DNS name[^\n]*for example "example.com"[\s\S]*deviceMac must be a MAC address[\s\S]*services must hold at least one service/,
+    );
+    expect(workspace.content()).toEqual({});
+  });
+
+  it('renders hostile description text inert', async () => {
+    const description = `"; rm -rf / # $(id) \`id\` {{ 7*7 }} \${{ parameters.name }}`;
+    await run({ ...canonicalValues.development, description });
+    const entity = parse(await readFile(path.join(workspace.path, 'catalog-info.yaml'), 'utf8'));
+    expect(entity.metadata.description).toBe(description);
+    const answers = parse(await readFile(path.join(workspace.path, '.environment-answers.yaml'), 'utf8'));
+    expect(answers.values.description).toBe(description);
+  });
+});
