@@ -1,0 +1,87 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { readFile } from 'node:fs/promises';
+import { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { scaffolderModuleEnvironments } from '../module';
+
+/** The repository root, where templates/ and catalog-info.yaml live. */
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+
+export type EnvironmentName = 'development' | 'staging' | 'production';
+
+/** A file as the scaffolder's dry-run API returns it. */
+export interface DryRunFile {
+  path: string;
+  base64Content: string;
+  executable?: boolean;
+}
+
+export interface DryRunResponse {
+  log: { body: { message: string; stepId?: string; status?: string } }[];
+  directoryContents: DryRunFile[];
+  output: Record<string, unknown>;
+  steps: { id: string; name: string; action: string }[];
+}
+
+/**
+ * A real scaffolder backend (scaffolder, catalog with the scaffolder entity model, this module)
+ * on an in-memory SQLite database, serving HTTP on a free port, with the catalog reading the
+ * repository's catalog-info.yaml.
+ */
+export async function startScaffolderBackend() {
+  const backend = await startTestBackend({
+    features: [
+      import('@backstage/plugin-scaffolder-backend'),
+      import('@backstage/plugin-catalog-backend'),
+      import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+      scaffolderModuleEnvironments,
+      mockServices.rootConfig.factory({
+        data: {
+          catalog: {
+            rules: [{ allow: ['Component', 'Location', 'Template', 'Resource', 'System', 'Group', 'User'] }],
+            locations: [{ type: 'file', target: path.join(REPO_ROOT, 'catalog-info.yaml') }],
+          },
+        },
+      }),
+    ],
+  });
+  const { port } = backend.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  async function request(method: string, route: string, body?: unknown) {
+    const response = await fetch(`${baseUrl}${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  return {
+    baseUrl,
+    request,
+    stop: () => backend.stop(),
+    /** Posts a template definition and values to /api/scaffolder/v2/dry-run. */
+    async dryRun(template: object, values: Record<string, unknown>) {
+      return request('POST', '/api/scaffolder/v2/dry-run', { template, values, secrets: {}, directoryContents: [] });
+    },
+  };
+}
+
+/** The parsed template.yaml of an environment. */
+export async function loadTemplate(environment: EnvironmentName): Promise<any> {
+  return parse(await readFile(path.join(REPO_ROOT, 'templates', `${environment}-environment`, 'template.yaml'), 'utf8'));
+}
+
+/** Form values for a template: the render input without the fields the template fixes. */
+export function formValues(input: Record<string, unknown>): Record<string, unknown> {
+  const { environment: _environment, targetPath: _targetPath, ...values } = input;
+  return values;
+}
+
+/** Decodes dry-run files into a map of path to text. */
+export function decodeFiles(files: DryRunFile[]): Map<string, string> {
+  return new Map(files.map(f => [f.path, Buffer.from(f.base64Content, 'base64').toString('utf8')]));
+}
