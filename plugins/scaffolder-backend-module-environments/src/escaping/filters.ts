@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { isWellFormedUnicode } from '../parameters/rules';
 
 /**
  * Escaping filters, one per output format. Every interpolation in a kit ends in one of these
@@ -18,7 +19,10 @@ export class EscapingError extends Error {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function asText(filter: string, value: unknown): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    if (!isWellFormedUnicode(value)) throw new EscapingError(filter, 'it contains a lone surrogate (not valid Unicode)');
+    return value;
+  }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'boolean') return String(value);
   throw new EscapingError(filter, `expected a string, number or boolean, got ${value === null ? 'null' : typeof value}`);
@@ -41,7 +45,9 @@ export function make(value: unknown): string {
   if (CONTROL.test(text)) throw new EscapingError('make', 'it contains a newline or control character');
   if (/^[ \t]|[ \t]$/.test(text)) throw new EscapingError('make', 'it starts or ends with a blank, which Make strips');
   if (/\\$/.test(text)) throw new EscapingError('make', 'it ends with a backslash, which Make reads as a line continuation');
-  return text.replace(/\$/g, '$$$$').replace(/#/g, '\\#');
+  // Make reads `\#` as `#` and `\\` before a `#` as one backslash: double the backslashes
+  // that precede a `#`, then escape the `#` itself.
+  return text.replace(/\$/g, '$$$$').replace(/(\\*)#/g, (_, slashes: string) => `${slashes}${slashes}\\#`);
 }
 
 /** A Make variable value that a recipe's shell reads as one literal word. */
@@ -75,17 +81,22 @@ export function toml(value: unknown): string {
   return JSON.stringify(text).replace(/\u007f/g, '\\u007f');
 }
 
-/** Markdown inline text: every ASCII punctuation character backslash-escaped (CommonMark). */
+/**
+ * Markdown inline text: every ASCII punctuation character backslash-escaped (CommonMark), and
+ * leading or trailing blanks written as character references, which paragraphs do not strip.
+ */
 export function md(value: unknown): string {
   const text = asText('md', value);
   if (CONTROL.test(text)) throw new EscapingError('md', 'it contains a newline or control character');
-  return text.replace(/[!-/:-@[-`{-~]/g, c => `\\${c}`);
+  const escaped = text.replace(/[!-/:-@[-`{-~]/g, c => `\\${c}`);
+  return escaped.replace(/^\s+|\s+$/g, blanks => [...blanks].map(c => `&#${c.codePointAt(0)};`).join(''));
 }
 
 /** A Markdown inline code span long enough to hold any run of backticks in the value. */
 export function mdCode(value: unknown): string {
   const text = asText('mdCode', value);
   if (CONTROL.test(text)) throw new EscapingError('mdCode', 'it contains a newline or control character');
+  if (text.trim() === '') throw new EscapingError('mdCode', 'a code span cannot show an empty or blank value');
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map(run => run.length));
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') ? ' ' : '';
@@ -95,7 +106,7 @@ export function mdCode(value: unknown): string {
 /** An integer literal, valid in every format we write. */
 export function int(value: unknown): string {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new EscapingError('int', `expected a whole number, got ${JSON.stringify(value)}`);
+    throw new EscapingError('int', `expected a whole number, got a ${typeof value}`);
   }
   return String(value);
 }

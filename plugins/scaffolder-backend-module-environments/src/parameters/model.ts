@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { matchesRule, normaliseMac, RuleName, rules } from './rules';
+import { codePointLength, isWellFormedUnicode, matchesRule, normaliseMac, RuleName, rules } from './rules';
 
 /**
  * The parameter model of the three environment templates: one zod definition, used as the
@@ -27,10 +27,12 @@ function ruled(name: RuleName, description: string) {
     })
     .describe(`${description} Rule: ${rule.rule}. Example: ${rule.example}`)
     .superRefine((value, ctx) => {
-      if (value.length > rule.maxLength) {
+      if (!isWellFormedUnicode(value)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `contains a lone surrogate, which is not valid Unicode; for example "${rule.example}"` });
+      } else if (codePointLength(value) > rule.maxLength) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          message: `is ${value.length} characters long; the limit is ${rule.maxLength} (${rule.rule}), for example "${rule.example}"`,
+          message: `is ${codePointLength(value)} characters long; the limit is ${rule.maxLength} (${rule.rule}), for example "${rule.example}"`,
         });
       } else if (!matchesRule(name, value)) {
         ctx.addIssue({
@@ -279,7 +281,9 @@ export function parseParameters(input: unknown): ParseResult {
       field: fieldPath(issue.path),
       message:
         issue.code === z.ZodIssueCode.unrecognized_keys
-          ? `has unknown field(s) ${issue.keys.join(', ')}; the accepted fields are ${Object.keys(parameterShape).join(', ')}`
+          ? `has unknown field(s) ${issue.keys.join(', ')}; the accepted fields are ${Object.keys(
+              issue.path[0] === 'services' ? serviceSchema.shape : parameterShape,
+            ).join(', ')}`
           : issue.message,
     }));
     return { success: false, problems };

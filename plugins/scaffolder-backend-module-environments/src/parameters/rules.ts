@@ -103,9 +103,9 @@ export const rules = {
     example: 'eu-central-1',
   },
   stateKey: {
-    pattern: '^(?!/)(?!.*//)(?!(?:.*/)?\\.\\.?(?:/|$))[A-Za-z0-9._/-]+$',
+    pattern: '^(?!/)(?!.*/$)(?!.*//)(?!(?:.*/)?\\.+(?:/|$))[A-Za-z0-9._/-]+$',
     maxLength: 1024,
-    rule: 'an S3 object key of letters, digits, dots, hyphens, underscores and slashes, without a leading slash, empty or dot-only segments',
+    rule: 'an S3 object key of letters, digits, dots, hyphens, underscores and slashes, without a leading or trailing slash, empty or dot-only segments',
     example: 'unifi-cloudflare-glue/staging/homelab-dns/terraform.tfstate',
   },
   dynamodbTable: {
@@ -137,10 +137,17 @@ export const rules = {
 
 export type RuleName = keyof typeof rules;
 
+/** Length in code points, as JSON Schema's maxLength counts it (not UTF-16 units). */
+export function codePointLength(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
 /** Tests a value against a rule: length first, so the pattern never sees oversize input. */
 export function matchesRule(name: RuleName, value: string): boolean {
   const rule: ValueRule = rules[name];
-  return value.length <= rule.maxLength && compiled(name).test(value);
+  return value.length <= rule.maxLength * 2 && codePointLength(value) <= rule.maxLength && compiled(name).test(value);
 }
 
 const cache = new Map<RuleName, RegExp>();
@@ -157,4 +164,11 @@ function compiled(name: RuleName): RegExp {
 export function normaliseMac(mac: string): string {
   const hex = mac.replace(/[:-]/g, '').toLowerCase();
   return hex.match(/../g)!.join(':');
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** False when a string holds a lone surrogate, which no UTF-8 file can store. */
+export function isWellFormedUnicode(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
 }
