@@ -3,6 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderModuleGithub from '@backstage/plugin-scaffolder-backend-module-github';
 import { scaffolderModuleEnvironments } from '../module';
 
 /** The repository root, where templates/ and catalog-info.yaml live. */
@@ -25,16 +29,18 @@ export interface DryRunResponse {
 }
 
 /**
- * A real scaffolder backend (scaffolder, catalog with the scaffolder entity model, this module)
+ * A real scaffolder backend (scaffolder with GitHub publishing, catalog with the scaffolder entity model, this module)
  * on an in-memory SQLite database, serving HTTP on a free port, with the catalog reading the
  * repository's catalog-info.yaml.
  */
 export async function startScaffolderBackend() {
   const backend = await startTestBackend({
     features: [
-      import('@backstage/plugin-scaffolder-backend'),
-      import('@backstage/plugin-catalog-backend'),
-      import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+      // Static imports: jest cannot run dynamic import() without experimental VM modules.
+      scaffolderPlugin,
+      scaffolderModuleGithub,
+      catalogPlugin,
+      catalogModuleScaffolderEntityModel,
       scaffolderModuleEnvironments,
       mockServices.rootConfig.factory({
         data: {

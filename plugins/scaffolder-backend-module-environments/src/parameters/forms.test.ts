@@ -1,0 +1,656 @@
+/**
+ * Keeps the three template.yaml forms and the parameter model in step.
+ *
+ * The forms are checked by JSON Schema (in the browser, and by the scaffolder backend with
+ * the `jsonschema` package when a task is created), the render action by the zod model. A
+ * value the form accepts but the model rejects fails the task after the developer pressed
+ * Create; a value the form rejects but the model accepts is a needless dead end. So every
+ * field's verdict on a table of good and hostile values must be the same in both.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Schema, validate } from 'jsonschema';
+import { parse } from 'yaml';
+import { canonicalValues } from '../testing/values';
+import { ENVIRONMENTS, Environment, parameterShape, parseParameters } from './model';
+import { matchesRule, RuleName, rules } from './rules';
+
+type Json = Record<string, any>;
+type Values = Record<string, any>;
+
+const TEMPLATES_ROOT = path.resolve(__dirname, '../../../../templates');
+
+function loadTemplate(environment: Environment): Json {
+  const file = path.join(TEMPLATES_ROOT, `${environment}-environment`, 'template.yaml');
+  return parse(readFileSync(file, 'utf8'));
+}
+
+const templates = Object.fromEntries(ENVIRONMENTS.map(env => [env, loadTemplate(env)])) as Record<
+  Environment,
+  Json
+>;
+
+function pages(template: Json): Json[] {
+  return template.spec.parameters;
+}
+
+/**
+ * The top-level form fields of a template, by name: each page's properties plus the fields
+ * that `dependencies` branches add (the branch copies of the field they depend on are only
+ * discriminators and are skipped).
+ */
+function formFields(template: Json): Map<string, Json> {
+  const fields = new Map<string, Json>();
+  for (const page of pages(template)) {
+    for (const [name, schema] of Object.entries<Json>(page.properties ?? {})) fields.set(name, schema);
+  }
+  for (const page of pages(template)) {
+    for (const dependency of Object.values<Json>(page.dependencies ?? {})) {
+      for (const branch of dependency.oneOf ?? []) {
+        for (const [name, schema] of Object.entries<Json>(branch.properties ?? {})) {
+          if (!(name in (page.properties ?? {}))) fields.set(name, schema);
+        }
+      }
+    }
+  }
+  return fields;
+}
+
+/** A field's schema; `services[].name` reaches into the service items. */
+function fieldSchema(template: Json, field: string): Json | undefined {
+  const [top, sub] = field.split('[].');
+  const schema = formFields(template).get(top);
+  return sub === undefined ? schema : schema?.items?.properties?.[sub];
+}
+
+/** Validates form values as the scaffolder backend does on /v2/tasks: each page in turn. */
+function formAccepts(template: Json, values: Values): boolean {
+  return pages(template).every(page => validate(values, page as Schema).valid);
+}
+
+/** Form values: the render input without what the template fixes itself. */
+function formValuesOf(input: Values): Values {
+  const { environment: _environment, targetPath: _targetPath, ...values } = input;
+  return values;
+}
+
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** The fields each template's form must hold, no more and no fewer. */
+const COMMON_FIELDS = [
+  'name',
+  'description',
+  'owner',
+  'system',
+  'zoneName',
+  'cloudflareAccountId',
+  'unifiHost',
+  'unifiPort',
+  'unifiAuth',
+  'internalDomain',
+  'glueVersion',
+  'deviceHostname',
+  'deviceMac',
+  'services',
+  'repoUrl',
+];
+const STATE_FIELDS = ['stateBucket', 'stateRegion', 'stateKey'];
+const PRODUCTION_ONLY_FIELDS = [
+  'locking',
+  'dynamodbTable',
+  'kmsKeyId',
+  'secretsProvider',
+  'vault',
+  'cloudflareItem',
+  'unifiItem',
+  'stateItem',
+];
+const EXPECTED_FIELDS: Record<Environment, string[]> = {
+  development: [...COMMON_FIELDS, 'skipTlsVerify'],
+  staging: [...COMMON_FIELDS, ...STATE_FIELDS],
+  production: [...COMMON_FIELDS, ...STATE_FIELDS, ...PRODUCTION_ONLY_FIELDS],
+};
+const EXPECTED_PAGES: Record<Environment, string[]> = {
+  development: ['About the environment', 'UniFi and Cloudflare', 'Device and services', 'Repository'],
+  staging: ['About the environment', 'UniFi and Cloudflare', 'Device and services', 'Terraform state', 'Repository'],
+  production: [
+    'About the environment',
+    'UniFi and Cloudflare',
+    'Device and services',
+    'Terraform state',
+    'Secrets (1Password through vals)',
+    'Repository',
+  ],
+};
+
+/** Form field -> the rule in rules.ts its pattern and maxLength must equal. */
+const RULED_FIELDS: Record<string, RuleName> = {
+  name: 'name',
+  description: 'description',
+  glueVersion: 'glueVersion',
+  zoneName: 'zoneName',
+  cloudflareAccountId: 'cloudflareAccountId',
+  unifiHost: 'unifiHost',
+  internalDomain: 'internalDomain',
+  deviceHostname: 'hostnameLabel',
+  deviceMac: 'macAddress',
+  'services[].name': 'hostnameLabel',
+  'services[].publicHostname': 'publicHostname',
+  stateBucket: 'stateBucket',
+  stateRegion: 'stateRegion',
+  stateKey: 'stateKey',
+  dynamodbTable: 'dynamodbTable',
+  kmsKeyId: 'kmsKeyId',
+  vault: 'vault',
+  cloudflareItem: 'itemName',
+  unifiItem: 'itemName',
+  stateItem: 'itemName',
+};
+
+/** Free-text fields without a pattern: the pickers, whose widgets produce the value. */
+const PICKER_FIELDS = ['owner', 'system', 'repoUrl'];
+
+/** A DNS name of exactly `length` characters whose labels all pass the label rule. */
+function dnsName(length: number, suffix = ''): string {
+  const labels: string[] = [];
+  let remaining = length - suffix.length;
+  while (remaining > 63) {
+    labels.push('a'.repeat(49));
+    remaining -= 50;
+  }
+  labels.push('b'.repeat(remaining));
+  const name = labels.join('.') + suffix;
+  if (name.length !== length) throw new Error(`dnsName(${length}) built ${name.length} characters`);
+  return name;
+}
+
+/** Values no identifier field may take: each would break out of a quoted, shell or template context. */
+const HOSTILE = ['a"b', "a'b", '$(id)', '`id`', 'a\nb', 'a\rb', '{{ x }}', '${{ x }}', 'a b', 'a;b'];
+
+interface FieldCases {
+  good: unknown[];
+  bad: unknown[];
+  /** Puts a value into an otherwise good parameter set; defaults to replacing the field. */
+  set?: (values: Values, value: unknown) => void;
+}
+
+function setService(key: string) {
+  return (values: Values, value: unknown) => {
+    values.services[0][key] = value;
+  };
+}
+
+const CASES: Record<string, FieldCases> = {
+  name: {
+    good: ['homelab-dns', 'a', '0', 'dns-2', 'a'.repeat(63)],
+    bad: ['', 'Homelab', '-dns', 'dns-', 'a_b', 'a.b', 'a'.repeat(64), ...HOSTILE],
+  },
+  description: {
+    // Free text that is rendered inert everywhere: quotes, $, backticks and braces are allowed.
+    good: [
+      '',
+      'DNS and tunnels for the home lab',
+      `it's "quoted" $(id) \`id\` {{ 7*7 }} \${{ parameters.name }} # not a comment`,
+      'Zürich café, ünïcödé',
+      '-starts with a dash',
+      'x'.repeat(200),
+      // Lengths count code points, as JSON Schema does: 200 emoji are 400 UTF-16 units.
+      '\u{1F600}'.repeat(200),
+    ],
+    bad: ['\u{1F600}'.repeat(201), 'a\nb', 'a\rb', 'tab\there', 'nul\u0000', 'del\u007f', 'line\u2028sep', 'bidi \u202e override', 'isolate \u2066', 'x'.repeat(201)],
+  },
+  glueVersion: {
+    good: ['v0.12.2', 'v1.0.0', 'v10.20.30', 'v999999.999999.999999'],
+    bad: ['', '0.12.2', 'V0.12.2', 'v0.12', 'v01.2.3', 'v0.12.2-rc1', '-v0.12.2', 'v1000000.0.0', ...HOSTILE],
+  },
+  zoneName: {
+    good: ['example.com', 'home.example.co.uk', 'a.io', 'xn--bcher-kva.example', dnsName(253)],
+    bad: ['', 'com', 'Example.com', 'example.com.', '.example.com', '-a.example.com', 'example.123', 'exa_mple.com', dnsName(254), ...HOSTILE],
+    // Public hostnames must lie inside the zone; keep only a local-DNS service.
+    set: (values, value) => {
+      values.zoneName = value;
+      values.services = [{ name: 'grafana', port: 3000, distribution: 'unifi_only' }];
+    },
+  },
+  cloudflareAccountId: {
+    good: ['0123456789abcdef0123456789abcdef', 'f'.repeat(32), '0'.repeat(32)],
+    bad: ['', '0123456789ABCDEF0123456789ABCDEF', 'f'.repeat(31), 'f'.repeat(33), 'g'.repeat(32), '-' + 'f'.repeat(31), ...HOSTILE],
+  },
+  unifiHost: {
+    good: ['unifi.internal.lan', 'unifi', '192.168.1.1', '10.0.0.254', 'unifi-1.example.com', dnsName(253)],
+    bad: ['', 'Unifi.lan', 'https://unifi', 'unifi:8443', '-unifi', '256.1.1.1', '192.168.1', 'unifi.', dnsName(254), ...HOSTILE],
+  },
+  internalDomain: {
+    // Not up to 253 characters: <service>.<internalDomain> must fit in 253 too (a cross-field rule).
+    good: ['internal.lan', 'home.arpa', 'lan.example.org', 'a.b'],
+    bad: ['', 'lan', 'Internal.lan', 'internal.lan.', '-x.lan', 'internal.123', dnsName(254), ...HOSTILE],
+  },
+  deviceHostname: {
+    // Not one of the canonical service names: those must differ from the device hostname.
+    good: ['media-server', 'nas01', '1', 'a'.repeat(63)],
+    bad: ['', 'Media', '-media', 'media-', 'media.server', 'media_server', 'a'.repeat(64), ...HOSTILE],
+  },
+  deviceMac: {
+    good: ['aa:bb:cc:dd:ee:ff', 'AA-BB-CC-DD-EE-FF', 'aabbccddeeff', 'AaBbCcDdEeFf', '00:11:22:33:44:55'],
+    bad: ['', 'aa:bb:cc:dd:ee', 'aa:bb-cc:dd:ee:ff', 'gg:bb:cc:dd:ee:ff', 'aa:bb:cc:dd:ee:ff:00', 'aa.bb.cc.dd.ee.ff', '-aabbccddeeff', ...HOSTILE],
+  },
+  'services[].name': {
+    good: ['web', 'a', '0', 'my-app-2', 'a'.repeat(63)],
+    bad: ['', 'Web', 'my_app', '-web', 'web-', 'a.b', 'a'.repeat(64), ...HOSTILE],
+    set: setService('name'),
+  },
+  'services[].publicHostname': {
+    // Inside the zone example.com, unique among the services.
+    good: ['media2.example.com', 'a.b.example.com', 'x-1.example.com', 'example.com', dnsName(253, '.example.com')],
+    bad: ['', 'Media.example.com', 'media_x.example.com', '-m.example.com', 'media.example.com.', 'media..example.com', dnsName(254, '.example.com'), ...HOSTILE],
+    set: (values, value) => {
+      values.zoneName = 'example.com';
+      values.services[0] = { name: 'web', port: 8080, distribution: 'both', publicHostname: value };
+    },
+  },
+  stateBucket: {
+    good: ['acme-terraform-state', 'abc', 'my.bucket.name', '123-state', 'a'.repeat(63)],
+    bad: ['', 'ab', 'Acme-state', 'acme_state', '-acme', 'acme-', 'xn--acme', 'acme-s3alias', 'a..b', 'a.-b', '192.168.1.1', 'a'.repeat(64), ...HOSTILE],
+  },
+  stateRegion: {
+    good: ['eu-central-1', 'us-east-1', 'us-gov-west-1', 'ap-southeast-2', 'il-central-1'],
+    bad: ['', 'EU-central-1', 'eu-central', 'eucentral1', 'eu-central-0', '-eu-central-1', 'eu-central-1a', 'eu-' + 'x'.repeat(21) + '-1', ...HOSTILE],
+  },
+  stateKey: {
+    // The S3 key rule allows a leading dash; the kits write the key only into YAML, escaped.
+    good: ['unifi-cloudflare-glue/staging/homelab-dns/terraform.tfstate', 'a', 'env/state.tfstate', 'A_b.c/d', '-x', 'k'.repeat(1024)],
+    bad: ['', '/abs/key', 'a//b', '../x', 'a/./b', 'a/..', '.', '...', 'a/.../b', 'a/', 'k'.repeat(1025), ...HOSTILE],
+  },
+  dynamodbTable: {
+    // DynamoDB names may start with a dash or dot; the kits write the name only into YAML, escaped.
+    good: ['terraform-state-locks', 'abc', 'Locks_Table.v1', '-locks', 't'.repeat(255)],
+    bad: ['', 'ab', 'a/b', 'locks!', 'tab\tle', 't'.repeat(256), ...HOSTILE],
+  },
+  kmsKeyId: {
+    good: [
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      `arn:aws:kms:us-east-1:123456789012:key/mrk-${'0123456789abcdef'.repeat(2)}`,
+      'arn:aws:kms:eu-west-1:123456789012:alias/terraform-state',
+      'arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/state',
+    ],
+    bad: [
+      '',
+      'alias/terraform-state',
+      '1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234ABCD-12AB-34CD-56EF-1234567890AB',
+      'arn:aws:kms:eu-central-1:12345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws:s3:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      `arn:aws:kms:eu-west-1:123456789012:alias/${'a'.repeat(251)}`,
+      '-arn:aws:kms:eu-west-1:123456789012:alias/state',
+      ...HOSTILE,
+    ],
+  },
+  vault: {
+    good: ['Infrastructure', 'prod-vault', 'A', 'v'.repeat(63)],
+    bad: ['', 'My Vault', '-vault', 'vault-', 'vault_1', 'vault.x', 'v'.repeat(64), 'Vault+1', ...HOSTILE],
+  },
+  itemName: {
+    // None equal the default names of the other two items (they must differ).
+    good: ['op-item', 'My.Item_1', 'X', 'i'.repeat(64)],
+    bad: ['', 'my item', '-item', 'item-', '.item', 'item/x', 'item#x', 'i'.repeat(65), ...HOSTILE],
+  },
+
+  // Enum, integer and boolean fields.
+  unifiPort: {
+    good: [1, 443, 8443, 65535],
+    bad: [0, -1, 65536, 1.5, '443', true],
+  },
+  unifiAuth: {
+    good: ['apiKey', 'usernamePassword'],
+    bad: ['', 'apikey', 'token', 'API key (recommended)', 1, ...HOSTILE],
+  },
+  'services[].port': {
+    good: [1, 80, 65535],
+    bad: [0, 65536, 80.5, '80', null],
+    set: setService('port'),
+  },
+  'services[].protocol': {
+    good: ['http', 'https', 'tcp'],
+    bad: ['', 'udp', 'HTTP', 'http ', 1, ...HOSTILE],
+    set: setService('protocol'),
+  },
+  'services[].distribution': {
+    good: ['both', 'unifi_only', 'cloudflare_only'],
+    bad: ['', 'unifi', 'Local DNS only (UniFi)', 'BOTH', 1, ...HOSTILE],
+    // A local-DNS-only service has no public hostname; the others need one.
+    set: (values, value) => {
+      values.services[0] = { name: 'web', port: 8080, distribution: value };
+      if (value !== 'unifi_only') values.services[0].publicHostname = `web.${values.zoneName}`;
+    },
+  },
+  skipTlsVerify: {
+    good: [true, false],
+    bad: ['true', 1, 0, 'yes'],
+  },
+  locking: {
+    good: ['dynamodb', 'lockfile'],
+    bad: ['', 'none', 'DynamoDB', 's3', 1, ...HOSTILE],
+    // The lockfile takes no table.
+    set: (values, value) => {
+      values.locking = value;
+      if (value === 'lockfile') delete values.dynamodbTable;
+    },
+  },
+  secretsProvider: {
+    good: ['op', 'onepasswordconnect'],
+    bad: ['', 'vault', '1password', 'OP', 'op ', ...HOSTILE],
+  },
+};
+
+function casesFor(field: string): FieldCases {
+  const rule = RULED_FIELDS[field];
+  return CASES[field] ?? (rule === 'itemName' ? CASES.itemName : undefined)!;
+}
+
+/** The model's field path for a form field, as parseParameters reports it. */
+function modelPath(field: string): string {
+  return field.replace('[].', '[0].');
+}
+
+describe('template forms', () => {
+  describe.each(ENVIRONMENTS)('%s', environment => {
+    const template = templates[environment];
+    const fields = formFields(template);
+
+    it('is a v1beta3 Template with the expected identity', () => {
+      expect(template.apiVersion).toBe('scaffolder.backstage.io/v1beta3');
+      expect(template.kind).toBe('Template');
+      expect(template.metadata.name).toBe(`${environment}-environment`);
+      expect(template.metadata.title).toBe(`UniFi/Cloudflare ${environment} environment`);
+      expect(template.metadata.description).toEqual(expect.any(String));
+      expect(template.metadata.tags).toContain(environment);
+      for (const tag of template.metadata.tags) expect(tag).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+      expect(template.spec.owner).toBe('group:default/platform-team');
+      expect(template.spec.type).toBe('environment');
+    });
+
+    it('uses no deprecated keys', () => {
+      const text = JSON.stringify(template);
+      expect(text).not.toContain('copyWithoutRender');
+      expect(text).not.toContain('allowedKinds');
+    });
+
+    it('has well-formed pages whose required lists name existing properties', () => {
+      expect(Array.isArray(template.spec.parameters)).toBe(true);
+      expect(pages(template).map(page => page.title)).toEqual(EXPECTED_PAGES[environment]);
+      const seen = new Set<string>();
+      for (const page of pages(template)) {
+        const properties = Object.keys(page.properties ?? {});
+        expect({ page: page.title, properties: properties.length > 0 }).toEqual({ page: page.title, properties: true });
+        for (const required of page.required ?? []) {
+          expect({ page: page.title, required, exists: properties.includes(required) }).toEqual({
+            page: page.title,
+            required,
+            exists: true,
+          });
+        }
+        for (const property of properties) {
+          expect({ property, duplicate: seen.has(property) }).toEqual({ property, duplicate: false });
+          seen.add(property);
+        }
+        for (const [on, dependency] of Object.entries<Json>(page.dependencies ?? {})) {
+          expect(properties).toContain(on);
+          for (const branch of dependency.oneOf) {
+            const known = [...properties, ...Object.keys(branch.properties ?? {})];
+            for (const required of branch.required ?? []) expect(known).toContain(required);
+          }
+        }
+      }
+      const items = fields.get('services')!.items;
+      const itemProperties = Object.keys(items.properties);
+      for (const required of [...items.required, ...(items.else?.required ?? []), ...(items.then?.required ?? [])]) {
+        expect(itemProperties).toContain(required);
+      }
+    });
+
+    it('holds exactly the fields this environment uses', () => {
+      expect([...fields.keys()].sort()).toEqual([...EXPECTED_FIELDS[environment]].sort());
+      for (const field of fields.keys()) expect(Object.keys(parameterShape)).toContain(field);
+      if (environment !== 'production') {
+        for (const field of PRODUCTION_ONLY_FIELDS) expect(fields.has(field)).toBe(false);
+      }
+      if (environment === 'development') {
+        for (const field of STATE_FIELDS) expect(fields.has(field)).toBe(false);
+      } else {
+        expect(fields.has('skipTlsVerify')).toBe(false);
+      }
+    });
+
+    it('gives every field a title, a description and help text', () => {
+      const check = (where: string, schema: Json) => {
+        for (const key of ['title', 'description', 'ui:help']) {
+          expect({ where, key, ok: typeof schema[key] === 'string' && schema[key].trim().length > 0 }).toEqual({
+            where,
+            key,
+            ok: true,
+          });
+        }
+      };
+      for (const [name, schema] of fields) {
+        check(name, schema);
+        for (const [sub, subSchema] of Object.entries<Json>(schema.items?.properties ?? {})) check(`${name}[].${sub}`, subSchema);
+      }
+    });
+
+    it('gives every enum plain-words names where the values are not words', () => {
+      for (const field of ['unifiAuth', 'services[].distribution', 'locking', 'secretsProvider']) {
+        const schema = fieldSchema(template, field);
+        if (!schema) continue;
+        expect(schema.enumNames).toHaveLength(schema.enum.length);
+      }
+    });
+
+    it('copies pattern and maxLength of every ruled field verbatim from rules.ts', () => {
+      for (const [field, ruleName] of Object.entries(RULED_FIELDS)) {
+        const schema = fieldSchema(template, field);
+        if (!schema) continue;
+        expect({ field, type: schema.type, pattern: schema.pattern, maxLength: schema.maxLength }).toEqual({
+          field,
+          type: 'string',
+          pattern: rules[ruleName].pattern,
+          maxLength: rules[ruleName].maxLength,
+        });
+      }
+    });
+
+    it('leaves no free-text field without a rule', () => {
+      const all: [string, Json][] = [];
+      for (const [name, schema] of fields) {
+        all.push([name, schema]);
+        for (const [sub, subSchema] of Object.entries<Json>(schema.items?.properties ?? {})) all.push([`${name}[].${sub}`, subSchema]);
+      }
+      for (const [field, schema] of all) {
+        if (schema.type !== 'string' || schema.enum || PICKER_FIELDS.includes(field)) continue;
+        expect({ field, ruled: field in RULED_FIELDS }).toEqual({ field, ruled: true });
+      }
+    });
+
+    it('shows a good example in the help text of every ruled field', () => {
+      for (const [field, ruleName] of Object.entries(RULED_FIELDS)) {
+        const schema = fieldSchema(template, field);
+        if (!schema) continue;
+        const example = /For example: (\S+)/.exec(schema['ui:help'])?.[1];
+        expect({ field, example, good: example !== undefined && matchesRule(ruleName, example) }).toEqual({
+          field,
+          example,
+          good: true,
+        });
+      }
+    });
+
+    it('accepts the canonical values in the form and in the model', () => {
+      expect(formAccepts(template, formValuesOf(canonicalValues[environment]))).toBe(true);
+      expect(parseParameters(canonicalValues[environment])).toMatchObject({ success: true });
+    });
+
+    const tested = Object.keys({ ...CASES, ...RULED_FIELDS }).filter(
+      field => field !== 'itemName' && fieldSchema(template, field) !== undefined,
+    );
+    it.each(tested)('agrees with the model on good and bad values of %s', field => {
+      const schema = fieldSchema(template, field)!;
+      const cases = casesFor(field);
+      expect(cases.good.length).toBeGreaterThanOrEqual(2);
+      expect(cases.bad.length).toBeGreaterThanOrEqual(4);
+      const verdicts = [
+        ...cases.good.map(value => ({ value, expected: true })),
+        ...cases.bad.map(value => ({ value, expected: false })),
+      ];
+      for (const { value, expected } of verdicts) {
+        const form = validate(value, schema as Schema).valid;
+        const values = clone(canonicalValues[environment]) as Values;
+        (cases.set ?? ((v: Values, x: unknown) => (v[field] = x)))(values, value);
+        const result = parseParameters(values);
+        const model = result.success;
+        const shown = typeof value === 'string' && value.length > 40 ? `${value.slice(0, 20)}...(${value.length})` : value;
+        expect({ field, value: shown, form, model }).toEqual({ field, value: shown, form: expected, model: expected });
+        if (!result.success) {
+          // The rejection names the field itself, not some other casualty of the replacement.
+          expect(result.problems.map(p => p.field)).toContain(modelPath(field));
+        }
+      }
+    });
+
+    it('requires in the form every field the model requires', () => {
+      // The form may be stricter: it needs the repository, and a locking choice so that its
+      // DynamoDB branch is evaluated (the model defaults it).
+      const formStricter = ['repoUrl', 'locking'];
+      const base = formValuesOf(canonicalValues[environment]);
+      for (const field of fields.keys()) {
+        const values = clone(base);
+        delete values[field];
+        const form = formAccepts(template, values);
+        const model = parseParameters({ ...values, environment }).success;
+        if (!model) expect({ field, form }).toEqual({ field, form: false });
+        if (!form && model) expect(formStricter).toContain(field);
+      }
+      const services = clone(base);
+      delete services.services[0].publicHostname;
+      expect(formAccepts(template, services)).toBe(false);
+      expect(parseParameters({ ...services, environment }).success).toBe(false);
+    });
+
+    it('uses the model defaults as form defaults', () => {
+      const base = clone(canonicalValues[environment]) as Values;
+      const withDefaults: [string, Json][] = [...fields].filter(([, schema]) => 'default' in schema);
+      expect(withDefaults.length).toBeGreaterThan(0);
+      for (const [field, schema] of withDefaults) {
+        const values = clone(base);
+        delete values[field];
+        const result = parseParameters(values);
+        expect(result.success).toBe(true);
+        if (result.success) {
+          expect({ field, value: (result.parameters as Values)[field] }).toEqual({ field, value: schema.default });
+        }
+      }
+      const items = fields.get('services')!.items.properties;
+      for (const key of ['protocol', 'distribution']) {
+        const values = clone(base);
+        delete values.services[0][key];
+        const result = parseParameters(values);
+        expect(result.success && (result.parameters.services[0] as Values)[key]).toBe(items[key].default);
+      }
+    });
+
+    describe('steps', () => {
+      const steps: Json[] = template.spec.steps;
+      const render = steps.find(step => step.id === 'render')!;
+
+      it('render, publish to GitHub, register in the catalog, in that order', () => {
+        expect(steps.map(step => [step.id, step.action])).toEqual([
+          ['render', 'unifiCloudflare:environment:render'],
+          ['publish', 'publish:github'],
+          ['register', 'catalog:register'],
+        ]);
+        expect(steps.find(step => step.id === 'publish')!.input).toMatchObject({
+          allowedHosts: ['github.com'],
+          description: '${{ parameters.description }}',
+          repoUrl: '${{ parameters.repoUrl }}',
+          defaultBranch: 'main',
+          repoVisibility: 'private',
+        });
+        expect(steps.find(step => step.id === 'register')!.input).toEqual({
+          repoContentsUrl: "${{ steps['publish'].output.repoContentsUrl }}",
+          catalogInfoPath: "${{ steps['render'].output.catalogInfoPath }}",
+        });
+        expect(fields.get('repoUrl')).toMatchObject({
+          'ui:field': 'RepoUrlPicker',
+          'ui:options': { allowedHosts: ['github.com'] },
+        });
+      });
+
+      it('passes the render action only keys the model accepts, each from its own form field', () => {
+        const input: Json = render.input;
+        expect(input.environment).toBe(environment);
+        const shapeKeys = Object.keys(parameterShape);
+        for (const [key, value] of Object.entries(input)) {
+          expect({ key, known: shapeKeys.includes(key) }).toEqual({ key, known: true });
+          if (key === 'environment') continue;
+          const reference = /^\$\{\{ parameters\.([A-Za-z]+)\b/.exec(String(value))?.[1];
+          expect({ key, reference }).toEqual({ key, reference: key });
+          expect({ key, inForm: fields.has(key) }).toEqual({ key, inForm: true });
+        }
+        expect(Object.keys(input).filter(key => key !== 'environment').sort()).toEqual([...fields.keys()].sort());
+      });
+
+      it('maps every field plainly, except a DynamoDB table left over from before choosing the lockfile', () => {
+        for (const [key, value] of Object.entries<string>(render.input)) {
+          if (key === 'environment') continue;
+          const expected =
+            key === 'dynamodbTable'
+              ? "${{ parameters.dynamodbTable if parameters.locking != 'lockfile' else undefined }}"
+              : `\${{ parameters.${key} }}`;
+          expect({ key, value }).toEqual({ key, value: expected });
+        }
+      });
+
+      it('hands the model an input it accepts when the form is filled with the canonical values', () => {
+        // Resolve the plain `${{ parameters.x }}` references as the scaffolder does (an
+        // undefined value drops the key) and the one conditional by its meaning.
+        const values = formValuesOf(canonicalValues[environment]);
+        const variants: Values[] = [values];
+        if (environment === 'production') variants.push({ ...values, locking: 'lockfile' });
+        for (const formData of variants) {
+          const input: Values = {};
+          for (const [key, value] of Object.entries<string>(render.input)) {
+            const resolved =
+              key === 'environment'
+                ? value
+                : key === 'dynamodbTable'
+                  ? formData.locking !== 'lockfile'
+                    ? formData.dynamodbTable
+                    : undefined
+                  : formData[key];
+            if (resolved !== undefined) input[key] = resolved;
+          }
+          expect(formAccepts(template, formData)).toBe(true);
+          expect(parseParameters(input)).toMatchObject({ success: true });
+        }
+      });
+
+      it('links to the repository and the catalog entity and summarises the state backend', () => {
+        expect(template.spec.output.links).toEqual([
+          { title: 'Repository', url: "${{ steps['publish'].output.remoteUrl }}" },
+          { title: 'Open in catalog', icon: 'catalog', entityRef: "${{ steps['register'].output.entityRef }}" },
+        ]);
+        const text = template.spec.output.text.map((t: Json) => t.content).join('\n');
+        expect(text).toContain("${{ steps['render'].output.stateBackend }}");
+      });
+    });
+  });
+
+  // Lone surrogates cannot be stored in UTF-8: the pattern excludes them (a paired surrogate is
+  // one code point under the `u` flag) and the model refuses them, so the two agree.
+  it('rejects a lone surrogate in the description in the form as in the model', () => {
+    const description = 'broken \uD800 text';
+    const form = validate(description, fieldSchema(templates.development, 'description') as Schema).valid;
+    const model = parseParameters({ ...canonicalValues.development, description }).success;
+    expect({ form, model }).toEqual({ form: false, model: false });
+  });
+});
