@@ -255,10 +255,6 @@ describe('escaping filters', () => {
       return CONTROL.test(value) || /^[ \t]|[ \t]$/.test(value) || value.endsWith('\\');
     }
 
-    // Known defect (see the failing tests below): values with a backslash right before "#". The
-    // round-trip properties leave those to the failing tests so that they still guard the rest.
-    const backslashHash = /\\#/;
-
     let runs = 0;
     async function workDir(): Promise<string> {
       const work = path.join(dir.path, `make-${++runs}`);
