@@ -54,21 +54,53 @@ export async function resolveTarget(workspace: string, targetPath: string): Prom
 
 /**
  * Writes rendered files under `target` (inside `workspace`) with their modes. Every path is
- * resolved with resolveSafeChildPath and checked for links before anything is written.
+ * checked before anything is written: no component may be a symbolic link, existing files must
+ * be regular files and existing directories directories. Checks and writes run in parallel,
+ * each path looked at once.
  */
 export async function writeFiles(workspace: string, target: string, files: RenderedFile[]): Promise<string[]> {
-  const planned = files.map(file => ({ file, absolute: path.resolve(target, file.path) }));
-  for (const { file, absolute } of planned) {
+  const planned = files.map(file => {
+    const absolute = path.resolve(target, file.path);
+    // Kit paths are constants of the package, not input; the target itself went through
+    // resolveSafeChildPath in resolveTarget.
     if (!isInside(target, absolute)) throw new Error(`Kit path ${file.path} leaves the target directory`);
-    await assertNoLinks(workspace, absolute, true);
-    resolveSafeChildPath(target, file.path);
+    return { file, absolute };
+  });
+
+  // Every directory between the workspace and a file, and every file, looked at once.
+  const kinds = new Map<string, 'file' | 'directory'>();
+  for (const { absolute } of planned) {
+    kinds.set(absolute, 'file');
+    for (let dir = path.dirname(absolute); isInside(workspace, dir) && dir !== workspace; dir = path.dirname(dir)) {
+      kinds.set(dir, 'directory');
+    }
   }
-  const written: string[] = [];
-  for (const { file, absolute } of planned) {
-    await mkdir(path.dirname(absolute), { recursive: true });
-    await writeFile(absolute, file.content, { mode: file.mode });
-    await chmod(absolute, file.mode); // writeFile keeps the mode of a file that already existed
-    written.push(path.relative(workspace, absolute).split(path.sep).join('/'));
+  const stats = new Map(
+    await Promise.all([...kinds.keys()].map(async p => [p, await lstatOrUndefined(p)] as const)),
+  );
+  for (const [p, stat] of stats) {
+    if (!stat) continue;
+    const shown = path.relative(workspace, p);
+    if (stat.isSymbolicLink()) {
+      throw new InputError(`Refusing to write through the symbolic link ${shown} in the workspace; remove it first`);
+    }
+    const expected = kinds.get(p);
+    if (expected === 'file' ? !stat.isFile() : !stat.isDirectory()) {
+      throw new InputError(`Refusing to write ${shown}: it exists and is not a ${expected === 'file' ? 'regular file' : 'directory'}`);
+    }
   }
-  return written;
+
+  const missingDirs = [...stats].filter(([p, stat]) => !stat && kinds.get(p) === 'directory').map(([p]) => p);
+  // Deepest last; recursive mkdir creates the parents, so only the leaves need a call.
+  const leaves = missingDirs.filter(dir => !missingDirs.some(other => other !== dir && isInside(dir, other)));
+  await Promise.all(leaves.map(dir => mkdir(dir, { recursive: true })));
+
+  await Promise.all(
+    planned.map(async ({ file, absolute }) => {
+      await writeFile(absolute, file.content, { mode: file.mode });
+      // writeFile keeps the mode of a file that existed, and the umask trims a new one's.
+      await chmod(absolute, file.mode);
+    }),
+  );
+  return planned.map(({ absolute }) => path.relative(workspace, absolute).split(path.sep).join('/'));
 }
