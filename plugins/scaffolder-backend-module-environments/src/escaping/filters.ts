@@ -82,13 +82,16 @@ export function toml(value: unknown): string {
 }
 
 /**
- * Markdown inline text: every ASCII punctuation character backslash-escaped (CommonMark), and
- * leading or trailing blanks written as character references, which paragraphs do not strip.
+ * Markdown inline text (CommonMark and GFM): the characters that can start markup anywhere are
+ * backslash-escaped, so are those that only mean something at the start of a line (lists,
+ * headings, quotes), and leading or trailing blanks are written as character references,
+ * which paragraphs do not strip. Plain words and hyphens stay readable in the file.
  */
 export function md(value: unknown): string {
   const text = asText('md', value);
   if (CONTROL.test(text)) throw new EscapingError('md', 'it contains a newline or control character');
-  const escaped = text.replace(/[!-/:-@[-`{-~]/g, c => `\\${c}`);
+  let escaped = text.replace(/[\\`*_[\]<>|&~#!]/g, c => `\\${c}`);
+  escaped = escaped.replace(/^([-+=]|\d+[.)])/, start => (/^\d/.test(start) ? `${start.slice(0, -1)}\\${start.slice(-1)}` : `\\${start}`));
   return escaped.replace(/^\s+|\s+$/g, blanks => [...blanks].map(c => `&#${c.codePointAt(0)};`).join(''));
 }
 
