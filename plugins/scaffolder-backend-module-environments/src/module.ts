@@ -2,6 +2,7 @@ import { coreServices, createBackendModule, resolvePackagePath } from '@backstag
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { readFile } from 'node:fs/promises';
 import { createRenderEnvironmentAction } from './actions/renderEnvironment/renderEnvironment';
+import { createValidateSecretsLayoutAction } from './actions/validateSecretsLayout/validateSecretsLayout';
 import { KitRenderer } from './kits/engine';
 
 export const PACKAGE_NAME = '@unifi-cloudflare-glue/plugin-scaffolder-backend-module-environments';
@@ -25,7 +26,7 @@ export const scaffolderModuleEnvironments = createBackendModule({
       deps: { scaffolder: scaffolderActionsExtensionPoint, logger: coreServices.logger },
       async init({ scaffolder, logger }) {
         const { kits, kitVersion } = await loadPackagedKits();
-        scaffolder.addActions(createRenderEnvironmentAction({ kits, kitVersion }));
+        scaffolder.addActions(createRenderEnvironmentAction({ kits, kitVersion }), createValidateSecretsLayoutAction());
         logger.info(`Compiled ${kits.templates.length} kit templates (kit version ${kitVersion})`);
       },
     });

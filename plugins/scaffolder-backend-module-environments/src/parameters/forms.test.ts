@@ -562,9 +562,10 @@ describe('template forms', () => {
       const steps: Json[] = template.spec.steps;
       const render = steps.find(step => step.id === 'render')!;
 
-      it('render, publish to GitHub, register in the catalog, in that order', () => {
+      it('render, (production: validate the secrets layout,) publish to GitHub, register in the catalog, in that order', () => {
         expect(steps.map(step => [step.id, step.action])).toEqual([
           ['render', 'unifiCloudflare:environment:render'],
+          ...(environment === 'production' ? [['validate-secrets', 'unifiCloudflare:secretsLayout:validate']] : []),
           ['publish', 'publish:github'],
           ['register', 'catalog:register'],
         ]);

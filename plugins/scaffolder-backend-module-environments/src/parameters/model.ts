@@ -12,6 +12,7 @@ import { codePointLength, isWellFormedUnicode, matchesRule, normaliseMac, RuleNa
  */
 
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+/** One of the three environment tiers: `development`, `staging` or `production`. */
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 export const DEFAULT_GLUE_VERSION = 'v0.12.2';
@@ -167,6 +168,10 @@ const PRODUCTION_ONLY = [
   'stateItem',
 ] as const;
 
+/**
+ * The render action's input: the environment, the optional `targetPath` and every form value,
+ * with each rule's message naming the field, the rule and a good example.
+ */
 export const parameterSchema = z
   .object(parameterShape)
   .strict()
@@ -264,6 +269,7 @@ export interface ParameterProblem {
   message: string;
 }
 
+/** The outcome of {@link parseParameters}: the normalised parameters, or every problem found. */
 export type ParseResult =
   | { success: true; parameters: EnvironmentParameters }
   | { success: false; problems: ParameterProblem[] };

@@ -29,9 +29,9 @@ export const rules = {
     example: 'homelab-dns-dev',
   },
   description: {
-    pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\uD800-\\uDFFF]*$',
+    pattern: '^(?!.*ref\\+)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\uD800-\\uDFFF]*$',
     maxLength: 200,
-    rule: 'one line of printable text without control or bidirectional-override characters, at most 200 characters',
+    rule: 'one line of printable text without control or bidirectional-override characters and without vals references (ref+...), at most 200 characters',
     example: 'DNS and tunnels for the home lab media server',
   },
   entityRef: {
