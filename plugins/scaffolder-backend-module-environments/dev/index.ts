@@ -1,18 +1,46 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { catalogLocationsExtensionPoint, catalogServiceRef } from '@backstage/plugin-catalog-node';
 
 /**
  * A standalone backend for `npm start`: scaffolder, catalog with the scaffolder entity model,
- * GitHub publishing, and this module, on embedded SQLite.
+ * GitHub publishing, this module, and the auth backend with the guest provider that the
+ * development frontend (dev/app) signs in with, on embedded SQLite.
  */
 const backend = createBackend();
 
+// Guest sign-in for the development frontend. The guest provider issues tokens only when
+// NODE_ENV=development, which `backstage-cli package start` sets.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(import('../src'));
+
+// Lets the catalog register `file` locations (it allows only `url` by default) while local
+// publishing is enabled, so unifiCloudflare:catalog:registerLocal can register the
+// repositories that unifiCloudflare:repository:publishLocal creates on this host.
+backend.add(
+  createBackendModule({
+    pluginId: 'catalog',
+    moduleId: 'local-repositories',
+    register(env) {
+      env.registerInit({
+        deps: { locations: catalogLocationsExtensionPoint, config: coreServices.rootConfig, logger: coreServices.logger },
+        async init({ locations, config, logger }) {
+          if (config.getOptionalBoolean('unifiCloudflare.localPublisher.enabled')) {
+            locations.setAllowedLocationTypes(['url', 'file']);
+            logger.warn(
+              `Local publishing is enabled: templates may create git repositories in ${config.getOptionalString('unifiCloudflare.localPublisher.directory')} on this host, and the catalog accepts file locations`,
+            );
+          }
+        },
+      });
+    },
+  }),
+);
 
 // Says where the backend listens and which templates the catalog registered.
 backend.add(

@@ -1,7 +1,10 @@
 import { coreServices, createBackendModule, resolvePackagePath } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { readFile } from 'node:fs/promises';
 import { createRenderEnvironmentAction } from './actions/renderEnvironment/renderEnvironment';
+import { createPublishLocalAction } from './actions/publishLocal/publishLocal';
+import { createRegisterLocalAction } from './actions/registerLocal/registerLocal';
 import { createValidateSecretsLayoutAction } from './actions/validateSecretsLayout/validateSecretsLayout';
 import { KitRenderer } from './kits/engine';
 
@@ -23,11 +26,18 @@ export const scaffolderModuleEnvironments = createBackendModule({
   moduleId: 'unifi-cloudflare-environments',
   register(env) {
     env.registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint, logger: coreServices.logger },
-      async init({ scaffolder, logger }) {
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
+      },
+      async init({ scaffolder, logger, config, catalog }) {
         const { kits, kitVersion } = await loadPackagedKits();
         scaffolder.addActions(createRenderEnvironmentAction({ kits, kitVersion }), createValidateSecretsLayoutAction());
         logger.info(`Compiled ${kits.templates.length} kit templates (kit version ${kitVersion})`);
+        // Local publishing for development; both actions refuse to run unless it is enabled.
+        scaffolder.addActions(createPublishLocalAction({ config }), createRegisterLocalAction({ config, catalog }));
       },
     });
   },

@@ -197,7 +197,11 @@ async function measureBackend() {
 /** Starts `npm start`'s backend in a child process and times it to its first served request. */
 async function coldStart() {
   const override = path.join(await mkdtemp(path.join(os.tmpdir(), 'bench-config-')), 'app-config.bench.yaml');
-  await writeFile(override, 'backend:\n  baseUrl: http://127.0.0.1:7199\n  listen:\n    port: 7199\n');
+  // app-config.yaml requires a token (the dev frontend signs in as guest); this probe has none.
+  await writeFile(
+    override,
+    'backend:\n  baseUrl: http://127.0.0.1:7199\n  listen:\n    port: 7199\n  auth:\n    dangerouslyDisableDefaultAuthPolicy: true\n',
+  );
   const start = performance.now();
   const child = spawn(
     process.execPath,

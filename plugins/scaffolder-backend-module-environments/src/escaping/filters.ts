@@ -46,8 +46,9 @@ export function make(value: unknown): string {
   if (/^[ \t]|[ \t]$/.test(text)) throw new EscapingError('make', 'it starts or ends with a blank, which Make strips');
   if (/\\$/.test(text)) throw new EscapingError('make', 'it ends with a backslash, which Make reads as a line continuation');
   // Make reads `\#` as `#` and `\\` before a `#` as one backslash: double the backslashes
-  // that precede a `#`, then escape the `#` itself.
-  return text.replace(/\$/g, '$$$$').replace(/(\\*)#/g, (_, slashes: string) => `${slashes}${slashes}\\#`);
+  // that precede a `#`, then escape the `#` itself. The lookbehind starts a match only at the
+  // first backslash of a run, which keeps a long run without a `#` linear instead of quadratic.
+  return text.replace(/\$/g, '$$$$').replace(/(?<!\\)(\\*)#/g, (_, slashes: string) => `${slashes}${slashes}\\#`);
 }
 
 /** A Make variable value that a recipe's shell reads as one literal word. */
@@ -92,7 +93,13 @@ export function md(value: unknown): string {
   if (CONTROL.test(text)) throw new EscapingError('md', 'it contains a newline or control character');
   let escaped = text.replace(/[\\`*_[\]<>|&~#!]/g, c => `\\${c}`);
   escaped = escaped.replace(/^([-+=]|\d+[.)])/, start => (/^\d/.test(start) ? `${start.slice(0, -1)}\\${start.slice(-1)}` : `\\${start}`));
-  return escaped.replace(/^\s+|\s+$/g, blanks => [...blanks].map(c => `&#${c.codePointAt(0)};`).join(''));
+  // trimStart/trimEnd strip exactly what \s matches; /\s+$/ would be quadratic on a long run
+  // of inner blanks ("x", 100 000 spaces, "x"), trying the run from every position.
+  const refs = (blanks: string) => [...blanks].map(c => `&#${c.codePointAt(0)};`).join('');
+  const lead = escaped.length - escaped.trimStart().length;
+  if (lead === escaped.length) return refs(escaped);
+  const trail = escaped.length - escaped.trimEnd().length;
+  return refs(escaped.slice(0, lead)) + escaped.slice(lead, escaped.length - trail) + refs(escaped.slice(escaped.length - trail));
 }
 
 /** A Markdown inline code span long enough to hold any run of backticks in the value. */

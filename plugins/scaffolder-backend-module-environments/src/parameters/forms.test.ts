@@ -95,6 +95,7 @@ const COMMON_FIELDS = [
   'deviceMac',
   'services',
   'repoUrl',
+  'publishTarget',
 ];
 const STATE_FIELDS = ['stateBucket', 'stateRegion', 'stateKey'];
 const PRODUCTION_ONLY_FIELDS = [
@@ -338,6 +339,10 @@ const CASES: Record<string, FieldCases> = {
       if (value === 'lockfile') delete values.dynamodbTable;
     },
   },
+  publishTarget: {
+    good: ['github', 'local'],
+    bad: ['', 'gitlab', 'GitHub', 'local ', 'file', 1, ...HOSTILE],
+  },
   secretsProvider: {
     good: ['op', 'onepasswordconnect'],
     bad: ['', 'vault', '1password', 'OP', 'op ', ...HOSTILE],
@@ -440,7 +445,7 @@ describe('template forms', () => {
     });
 
     it('gives every enum plain-words names where the values are not words', () => {
-      for (const field of ['unifiAuth', 'services[].distribution', 'locking', 'secretsProvider']) {
+      for (const field of ['unifiAuth', 'services[].distribution', 'locking', 'secretsProvider', 'publishTarget']) {
         const schema = fieldSchema(template, field);
         if (!schema) continue;
         expect(schema.enumNames).toHaveLength(schema.enum.length);
@@ -519,8 +524,9 @@ describe('template forms', () => {
 
     it('requires in the form every field the model requires', () => {
       // The form may be stricter: it needs the repository, and a locking choice so that its
-      // DynamoDB branch is evaluated (the model defaults it).
-      const formStricter = ['repoUrl', 'locking'];
+      // DynamoDB branch is evaluated (the model defaults it), and a publish target so that its
+      // GitHub branch (which asks for the repository) is evaluated (the model defaults it too).
+      const formStricter = ['repoUrl', 'locking', 'publishTarget'];
       const base = formValuesOf(canonicalValues[environment]);
       for (const field of fields.keys()) {
         const values = clone(base);
@@ -534,6 +540,16 @@ describe('template forms', () => {
       delete services.services[0].publicHostname;
       expect(formAccepts(template, services)).toBe(false);
       expect(parseParameters({ ...services, environment }).success).toBe(false);
+    });
+
+    it('asks for the GitHub repository only when publishing to GitHub', () => {
+      const { repoUrl: _repoUrl, ...withoutRepo } = formValuesOf(canonicalValues[environment]);
+      expect(formAccepts(template, { ...withoutRepo, publishTarget: 'github' })).toBe(false);
+      expect(formAccepts(template, { ...withoutRepo, publishTarget: 'local' })).toBe(true);
+      expect(parseParameters({ ...withoutRepo, publishTarget: 'local', environment }).success).toBe(true);
+      const page = pages(template).find(p => p.title === 'Repository')!;
+      expect(page.properties.publishTarget).toMatchObject({ enum: ['github', 'local'], default: 'github', 'ui:widget': 'radio' });
+      expect(page.properties.repoUrl).toBeUndefined();
     });
 
     it('uses the model defaults as form defaults', () => {
@@ -567,8 +583,28 @@ describe('template forms', () => {
           ['render', 'unifiCloudflare:environment:render'],
           ...(environment === 'production' ? [['validate-secrets', 'unifiCloudflare:secretsLayout:validate']] : []),
           ['publish', 'publish:github'],
+          ['publishLocal', 'unifiCloudflare:repository:publishLocal'],
           ['register', 'catalog:register'],
+          ['registerLocal', 'unifiCloudflare:catalog:registerLocal'],
         ]);
+        // Exactly one of the two publish-and-register pairs runs; GitHub unless local was chosen.
+        const conditions = Object.fromEntries(steps.map(step => [step.id, step.if]));
+        expect(conditions).toEqual({
+          render: undefined,
+          ...(environment === 'production' ? { 'validate-secrets': undefined } : {}),
+          publish: "${{ parameters.publishTarget !== 'local' }}",
+          register: "${{ parameters.publishTarget !== 'local' }}",
+          publishLocal: "${{ parameters.publishTarget === 'local' }}",
+          registerLocal: "${{ parameters.publishTarget === 'local' }}",
+        });
+        expect(steps.find(step => step.id === 'publishLocal')!.input).toEqual({
+          name: '${{ parameters.name }}',
+          gitCommitMessage: `Create the ${environment} environment \${{ parameters.name }}`,
+        });
+        expect(steps.find(step => step.id === 'registerLocal')!.input).toEqual({
+          localPath: "${{ steps['publishLocal'].output.localPath }}",
+          catalogInfoPath: "${{ steps['render'].output.catalogInfoPath }}",
+        });
         expect(steps.find(step => step.id === 'publish')!.input).toMatchObject({
           allowedHosts: ['github.com'],
           description: '${{ parameters.description }}',
@@ -617,6 +653,8 @@ describe('template forms', () => {
         const values = formValuesOf(canonicalValues[environment]);
         const variants: Values[] = [values];
         if (environment === 'production') variants.push({ ...values, locking: 'lockfile' });
+        const { repoUrl: _repoUrl, ...withoutRepo } = values;
+        variants.push({ ...withoutRepo, publishTarget: 'local' });
         for (const formData of variants) {
           const input: Values = {};
           for (const [key, value] of Object.entries<string>(render.input)) {
@@ -639,6 +677,8 @@ describe('template forms', () => {
         expect(template.spec.output.links).toEqual([
           { title: 'Repository', url: "${{ steps['publish'].output.remoteUrl }}" },
           { title: 'Open in catalog', icon: 'catalog', entityRef: "${{ steps['register'].output.entityRef }}" },
+          { title: 'Local repository (git clone URL)', url: "${{ steps['publishLocal'].output.remoteUrl }}" },
+          { title: 'Open in catalog', icon: 'catalog', entityRef: "${{ steps['registerLocal'].output.entityRef }}" },
         ]);
         const text = template.spec.output.text.map((t: Json) => t.content).join('\n');
         expect(text).toContain("${{ steps['render'].output.stateBackend }}");

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { codePointLength, isWellFormedUnicode, matchesRule, normaliseMac, RuleName, rules } from './rules';
 
 /**
@@ -70,6 +70,7 @@ export const DISTRIBUTIONS = ['both', 'unifi_only', 'cloudflare_only'] as const;
 export const UNIFI_AUTH_MODES = ['apiKey', 'usernamePassword'] as const;
 export const LOCKING_MODES = ['dynamodb', 'lockfile'] as const;
 export const SECRETS_PROVIDERS = ['op', 'onepasswordconnect'] as const;
+export const PUBLISH_TARGETS = ['github', 'local'] as const;
 
 export const serviceSchema = z
   .object({
@@ -106,7 +107,16 @@ export const parameterShape = {
     .string()
     .max(512, { message: 'must be at most 512 characters, for example "github.com?owner=acme&repo=homelab-dns"' })
     .describe('The RepoUrlPicker value (host?owner=...&repo=...); used for links and annotations.')
+    // The form cannot check this (the picker builds the value); the kits' filters refuse a lone
+    // surrogate, so refuse it here, where the message can name the field.
+    .refine(isWellFormedUnicode, {
+      message: 'contains a lone surrogate, which is not valid Unicode; for example "github.com?owner=acme&repo=homelab-dns"',
+    })
     .optional(),
+  publishTarget: oneOf(
+    PUBLISH_TARGETS,
+    'Where the template publishes the repository: a new GitHub repository at repoUrl (default), or a local git repository on the Backstage host (development installations only). Recorded in the answers file.',
+  ).default('github'),
   glueVersion: ruled('glueVersion', 'unifi-cloudflare-glue module release to pin.').default(
     DEFAULT_GLUE_VERSION,
   ),
@@ -212,7 +222,9 @@ export const parameterSchema = z
       }
     }
 
-    const zone = p.zoneName;
+    // Cross-field messages quote other fields only once those passed their own rule: a rejected
+    // value (a newline, an ANSI escape, a pasted secret, 100 kB) must never be echoed back.
+    const zone = matchesRule('zoneName', p.zoneName) ? p.zoneName : undefined;
     const names = new Map<string, number>();
     const publicNames = new Map<string, number>();
     p.services.forEach((service, i) => {
@@ -233,12 +245,13 @@ export const parameterSchema = z
         }
         return;
       }
+      const example = `${matchesRule('hostnameLabel', service.name) ? service.name : 'media'}.${zone ?? rules.zoneName.example}`;
       if (service.publicHostname === undefined) {
-        issue(['services', i, 'publicHostname'], `is required when distribution is ${service.distribution}, for example "${service.name}.${zone}"`);
+        issue(['services', i, 'publicHostname'], `is required when distribution is ${service.distribution}, for example "${example}"`);
         return;
       }
       if (zone && service.publicHostname !== zone && !service.publicHostname.endsWith(`.${zone}`)) {
-        issue(['services', i, 'publicHostname'], `must lie inside the zone ${zone}, for example "${service.name}.${zone}"`);
+        issue(['services', i, 'publicHostname'], `must lie inside the zone ${zone}, for example "${example}"`);
       }
       if (publicNames.has(service.publicHostname)) {
         issue(['services', i, 'publicHostname'], `repeats the public hostname of service ${publicNames.get(service.publicHostname)! + 1}; public hostnames must be unique`);

@@ -1,4 +1,6 @@
+import { coreServices, createServiceFactory, DatabaseService } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { JsonObject } from '@backstage/types';
 import { readFile } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -28,12 +30,48 @@ export interface DryRunResponse {
   steps: { id: string; name: string; action: string }[];
 }
 
+/** A Knex client as the database service hands it out. */
+export type DatabaseClient = Awaited<ReturnType<DatabaseService['getClient']>>;
+
+/** Optional changes to the test backend; without them it runs as described on startScaffolderBackend. */
+export interface ScaffolderBackendOptions {
+  /**
+   * Gives each plugin its own database, for example from backend-test-utils' TestDatabases:
+   * `pluginId => databases.init('POSTGRES_15')`. Called once per plugin (catalog, scaffolder).
+   * Default: an in-memory SQLite database per plugin.
+   */
+  database?: (pluginId: string) => Promise<DatabaseClient>;
+  /** Config merged over the default; each top-level key replaces the default's (e.g. `catalog`). */
+  config?: JsonObject;
+  /** More backend features, for example a test-only module with extra actions. */
+  features?: Parameters<typeof startTestBackend>[0]['features'];
+}
+
+/** A database service factory that asks `database` for one client per plugin. */
+function perPluginDatabase(database: (pluginId: string) => Promise<DatabaseClient>) {
+  const clients = new Map<string, Promise<DatabaseClient>>();
+  return createServiceFactory({
+    service: coreServices.database,
+    deps: { pluginMetadata: coreServices.pluginMetadata },
+    factory({ pluginMetadata }) {
+      const pluginId = pluginMetadata.getId();
+      return {
+        getClient() {
+          if (!clients.has(pluginId)) clients.set(pluginId, database(pluginId));
+          return clients.get(pluginId)!;
+        },
+      };
+    },
+  });
+}
+
 /**
  * A real scaffolder backend (scaffolder with GitHub publishing, catalog with the scaffolder entity model, this module)
  * on an in-memory SQLite database, serving HTTP on a free port, with the catalog reading the
- * repository's catalog-info.yaml.
+ * repository's catalog-info.yaml. `options` can put it on another database, change its config
+ * and add features.
  */
-export async function startScaffolderBackend() {
+export async function startScaffolderBackend(options: ScaffolderBackendOptions = {}) {
   const backend = await startTestBackend({
     features: [
       // Static imports: jest cannot run dynamic import() without experimental VM modules.
@@ -48,8 +86,11 @@ export async function startScaffolderBackend() {
             rules: [{ allow: ['Component', 'Location', 'Template', 'Resource', 'System', 'Group', 'User'] }],
             locations: [{ type: 'file', target: path.join(REPO_ROOT, 'catalog-info.yaml') }],
           },
+          ...options.config,
         },
       }),
+      ...(options.database ? [perPluginDatabase(options.database)] : []),
+      ...(options.features ?? []),
     ],
   });
   const { port } = backend.server.address() as AddressInfo;

@@ -1,5 +1,6 @@
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { createMockDirectory, mockServices } from '@backstage/backend-test-utils';
 import { lstat, readFile, symlink, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -12,9 +13,10 @@ describe('unifiCloudflare:environment:render', () => {
   const workspace = createMockDirectory();
   beforeEach(() => workspace.clear());
 
-  async function run(input: Record<string, unknown>, extra: { isDryRun?: boolean } = {}) {
+  async function run(input: Record<string, unknown>, extra: { isDryRun?: boolean; logger?: LoggerService } = {}) {
     const action = createRenderEnvironmentAction({ kits: await loadTestKits(), kitVersion: '9.9.9' });
-    const ctx = createMockActionContext({ input: input as any, workspacePath: workspace.path, ...extra });
+    // createMockActionContext drops isDryRun, so it is set on the context itself.
+    const ctx = { ...createMockActionContext({ input: input as any, workspacePath: workspace.path }), ...extra };
     await action.handler(ctx);
     return ctx;
   }
@@ -46,9 +48,11 @@ describe('unifiCloudflare:environment:render', () => {
     expect((await lstat(path.join(workspace.path, 'env/dev/deploy.sh'))).isFile()).toBe(true);
   });
 
-  it('renders the same files in dry-run mode', async () => {
-    const ctx = await run({ ...canonicalValues.staging }, { isDryRun: true });
+  it('renders the same files in dry-run mode, and says so in its log', async () => {
+    const logger = mockServices.logger.mock();
+    const ctx = await run({ ...canonicalValues.staging }, { isDryRun: true, logger });
     expect(ctx.output).toHaveBeenCalledWith('files', kitManifest.staging.map(f => f.path));
+    expect(logger.info).toHaveBeenCalledWith(expect.stringMatching(/^Dry run: rendered the staging kit \(12 files\)/));
   });
 
   it('refuses a targetPath outside the workspace and writes nothing', async () => {

@@ -7,6 +7,7 @@ import { describeProblems, parameterSchema, parseParameters } from '../../parame
 import { resolveTarget, writeFiles } from '../../workspace/writeFiles';
 import { examples } from './renderEnvironment.examples';
 
+/** The id templates use to call the render action. */
 export const RENDER_ENVIRONMENT_ACTION_ID = 'unifiCloudflare:environment:render';
 
 /** Dependencies of the render action. */

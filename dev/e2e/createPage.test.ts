@@ -1,0 +1,229 @@
+/**
+ * The Create page in a real browser: for each template, fill the form as a person would, see
+ * the form refuse a bad zone and a bad MAC address, see the run refuse a public hostname outside
+ * the zone (a cross-field rule only the render action checks), fix it, review, create, watch the
+ * task finish, and check the local git repository and the catalog entity it produced.
+ *
+ * Run with `npm run test:browser`. Needs Debian's chromium at /usr/bin/chromium (or
+ * CHROMIUM_PATH). Screenshots of every page go to artifacts/browser/.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Browser, chromium, Page } from 'playwright-core';
+import { kitManifest } from '../../plugins/scaffolder-backend-module-environments/src/kits/manifest';
+import { ARTIFACTS, Stack, startStack } from './stack';
+
+const run = promisify(execFile);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+type Environment = 'development' | 'staging' | 'production';
+
+interface Case {
+  environment: Environment;
+  name: string;
+  system?: string;
+}
+
+const CASES: Case[] = [
+  { environment: 'development', name: 'browser-dev' },
+  { environment: 'staging', name: 'browser-staging', system: 'home-network' },
+  { environment: 'production', name: 'browser-prod', system: 'home-network' },
+];
+
+const timings: string[] = [];
+
+describe('the Create page in Chromium', { concurrency: false }, () => {
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  let shot = 0;
+
+  async function screenshot(label: string) {
+    shot++;
+    await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${label}.png`), fullPage: true });
+  }
+
+  before(async () => {
+    await rm(ARTIFACTS, { recursive: true, force: true });
+    stack = await startStack();
+    timings.push(`app and backend up in ${stack.startSeconds.toFixed(1)} s`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(60_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+    for (const line of timings) console.log(`# ${line}`);
+  });
+
+  it('signs in as guest and lists the three templates on the Create page', async () => {
+    const started = performance.now();
+    await page.goto(`${stack.appUrl}/create`, { timeout: 180_000 });
+    const enter = page.getByRole('button', { name: 'Enter' });
+    await enter.waitFor({ timeout: 180_000 });
+    await screenshot('sign-in');
+    await enter.click();
+    for (const environment of ['development', 'staging', 'production']) {
+      await page.getByText(`UniFi/Cloudflare ${environment} environment`, { exact: true }).waitFor();
+    }
+    await screenshot('create-page');
+    timings.push(`first page load, sign-in and template list in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  for (const c of CASES) {
+    it(`creates a ${c.environment} environment in a local repository and registers it`, async () => {
+      const started = performance.now();
+      const env = c.environment;
+      const next = () => page.getByRole('button', { name: 'Next' }).click();
+
+      // Choose the template on the Create page.
+      await page.goto(`${stack.appUrl}/create`);
+      const card = page.locator('.MuiCard-root', { hasText: `UniFi/Cloudflare ${env} environment` });
+      await card.getByRole('button', { name: /choose/i }).click();
+      await page.locator('#root_name').waitFor();
+
+      // Page 1: about the environment.
+      await page.locator('#root_name').fill(c.name);
+      await page.locator('#root_description').fill(`Browser test of the ${env} template`);
+      await page.locator('#root_owner').click();
+      await page.locator('#root_owner').fill('platform');
+      await page.getByRole('option', { name: 'Platform team' }).click();
+      if (c.system) {
+        await page.locator('#root_system').click();
+        await page.locator('#root_system').fill('home');
+        await page.getByRole('option', { name: c.system }).click();
+      }
+      await screenshot(`${env}-about`);
+      await next();
+
+      // Page 2: a zone with a capital letter is refused by the form.
+      await page.locator('#root_zoneName').fill('Example.com');
+      await page.locator('#root_cloudflareAccountId').fill('0123456789abcdef0123456789abcdef');
+      await page.locator('#root_unifiHost').fill('unifi.internal.lan');
+      await next();
+      await page.getByText(/must match pattern/).first().waitFor();
+      await screenshot(`${env}-zone-error`);
+      assert.match((await page.locator('body').innerText()), /must match pattern/);
+      await page.locator('#root_zoneName').fill('example.com');
+      await next();
+
+      // Page 3: a MAC address with five parts is refused by the form.
+      await page.locator('#root_deviceHostname').fill('media-server');
+      await page.locator('#root_deviceMac').fill('aa:bb:cc:dd:ee');
+      await page.locator('#root_services_0_name').fill('jellyfin');
+      await page.locator('#root_services_0_port').fill('8096');
+      // Passes the hostname pattern, but lies outside the zone: only the render action sees it.
+      await page.locator('#root_services_0_publicHostname').fill('media.example.org');
+      await next();
+      await page.getByText(/must match pattern/).first().waitFor();
+      await screenshot(`${env}-mac-error`);
+      await page.locator('#root_deviceMac').fill('AA-BB-CC-DD-EE-FF');
+      await next();
+
+      if (env !== 'development') {
+        await page.locator('#root_stateBucket').fill('acme-terraform-state');
+        await page.locator('#root_stateRegion').fill('eu-central-1');
+        if (env === 'production') await page.locator('#root_dynamodbTable').fill('terraform-state-locks');
+        await screenshot(`${env}-state`);
+        await next();
+      }
+      if (env === 'production') {
+        await page.locator('#root_vault').fill('Infrastructure');
+        await screenshot(`${env}-secrets`);
+        await next();
+      }
+
+      // Repository page: GitHub asks for the repository; a local repository does not.
+      await page.getByText('Repository location').first().waitFor();
+      await screenshot(`${env}-repository-github`);
+      await page.getByLabel(/A local git repository/).check();
+      await page.getByText('Repository location').first().waitFor({ state: 'detached' });
+      await screenshot(`${env}-repository-local`);
+      await page.getByRole('button', { name: 'Review' }).click();
+
+      // Review, create: the render step refuses the hostname outside the zone.
+      await page.getByRole('button', { name: 'Create' }).waitFor();
+      assert.match(await page.locator('body').innerText(), new RegExp(c.name));
+      await screenshot(`${env}-review`);
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByText(/must lie inside the zone example\.com/).first().waitFor();
+      await screenshot(`${env}-task-failed-hostname-outside-zone`);
+
+      // Start over: the form comes back filled in; fix the hostname and create again.
+      await page.getByTestId('start-over-button').click();
+      await page.locator('#root_name').waitFor();
+      assert.equal(await page.locator('#root_name').inputValue(), c.name);
+      await next();
+      await next();
+      assert.equal(await page.locator('#root_services_0_publicHostname').inputValue(), 'media.example.org');
+      await page.locator('#root_services_0_publicHostname').fill('media.example.com');
+      await next();
+      if (env !== 'development') await next();
+      if (env === 'production') await next();
+      assert.equal(await page.getByLabel(/A local git repository/).isChecked(), true);
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page.getByRole('button', { name: 'Create' }).click();
+
+      // The task finishes: links to the local repository and the catalog entity.
+      const openInCatalog = page.getByRole('link', { name: 'Open in catalog' });
+      await openInCatalog.waitFor({ timeout: 120_000 });
+      const cloneLink = page.getByRole('link', { name: 'Local repository (git clone URL)' });
+      const repository = path.join(stack.repositories, c.name);
+      assert.equal(await cloneLink.getAttribute('href'), `file://${repository}`);
+      assert.equal(await page.getByRole('link', { name: 'Repository', exact: true }).count(), 0);
+      await screenshot(`${env}-task-completed`);
+
+      // The repository on disk: one commit on main by the signed-in user, the whole kit.
+      const git = (...args: string[]) => run('git', ['-C', repository, ...args]).then(r => r.stdout.trim());
+      assert.equal(await git('symbolic-ref', '--short', 'HEAD'), 'main');
+      assert.equal(
+        await git('log', '--format=%an <%ae>|%s', 'main'),
+        `Guest Developer <guest@example.com>|Create the ${env} environment ${c.name}`,
+      );
+      const files = (await git('ls-tree', '-r', '--name-only', 'main')).split('\n').sort();
+      assert.deepEqual(files, kitManifest[env].map(f => f.path).sort());
+      const modes = await git('ls-tree', '-r', 'main');
+      for (const file of kitManifest[env]) {
+        const mode = file.mode === 0o755 ? '100755' : '100644';
+        assert.match(modes, new RegExp(`^${mode} blob \\w+\\t${file.path.replace(/\./g, '\\.')}$`, 'm'));
+      }
+      assert.equal(await git('status', '--porcelain'), '');
+      const answers = await git('show', 'main:.environment-answers.yaml');
+      assert.match(answers, /publishTarget: "local"/);
+      assert.match(answers, /publicHostname: "media\.example\.com"/);
+      assert.match(answers, /deviceMac: "aa:bb:cc:dd:ee:ff"/);
+
+      // The entity in the catalog, through the API and on its page.
+      const { status, body: entity } = await stack.api(`/api/catalog/entities/by-name/resource/default/${c.name}`);
+      assert.equal(status, 200);
+      assert.equal(entity.spec.type, 'environment');
+      assert.equal(entity.spec.owner, 'group:default/platform-team');
+      if (c.system) assert.equal(entity.spec.system, `system:default/${c.system}`);
+      assert.equal(entity.metadata.annotations['unifi-cloudflare-glue.io/environment-tier'], env);
+      assert.equal(entity.metadata.annotations['backstage.io/managed-by-location'], `file:${repository}/catalog-info.yaml`);
+      await openInCatalog.click();
+      await page.getByRole('heading', { name: new RegExp(c.name) }).first().waitFor();
+      await page.getByText(`Browser test of the ${env} template`).first().waitFor();
+      await screenshot(`${env}-catalog-entity`);
+      timings.push(`${env}: form, failed run, fixed run and checks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    });
+  }
+});
