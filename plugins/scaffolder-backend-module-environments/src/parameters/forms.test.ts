@@ -225,7 +225,7 @@ const CASES: Record<string, FieldCases> = {
   },
   internalDomain: {
     // Not up to 253 characters: <service>.<internalDomain> must fit in 253 too (a cross-field rule).
-    good: ['internal.lan', 'home.arpa', 'lan.example.org', 'a.b'],
+    good: ['internal.lan', 'home.arpa', 'lan.example.org', 'a.bc'],
     bad: ['', 'lan', 'Internal.lan', 'internal.lan.', '-x.lan', 'internal.123', dnsName(254), ...HOSTILE],
   },
   deviceHostname: {

@@ -30,8 +30,8 @@ const table: Record<RuleName, { good: string[]; bad: string[] }> = {
       'latest', 'main'],
   },
   zoneName: {
-    good: ['example.com', 'a.b.c', 'xn--bcher-kva.example', `${label63}.com`, 'my-zone.co.uk'],
-    bad: ['', 'com', 'localhost', 'example.com.', '.example.com', 'a..b', 'Example.com', '-a.com', 'a-.com', `${label64}.com`,
+    good: ['example.com', 'a.b.cd', 'xn--bcher-kva.example', `${label63}.com`, 'my-zone.co.uk'],
+    bad: ['', 'com', 'localhost', 'a.b.c', 'example.c', 'example.com.', '.example.com', 'a..b', 'Example.com', '-a.com', 'a-.com', `${label64}.com`,
       'example.1com', 'example.com-', '*.example.com', 'exa mple.com', 'example_x.com'],
   },
   cloudflareAccountId: {
@@ -44,8 +44,8 @@ const table: Record<RuleName, { good: string[]; bad: string[] }> = {
       'https://unifi.lan', '[::1]', '::1', '-unifi', 'unifi-', `${label64}.lan`, '1unifi.2lan.3'],
   },
   internalDomain: {
-    good: ['internal.lan', 'home.arpa', 'a.b'],
-    bad: ['', 'lan', 'internal.lan.', 'Internal.lan', 'internal..lan', 'internal.1an'],
+    good: ['internal.lan', 'home.arpa', 'a.bc'],
+    bad: ['', 'lan', 'internal.lan.', 'Internal.lan', 'internal..lan', 'internal.1an', 'home.x', 'a.b'],
   },
   hostnameLabel: {
     good: ['media-server', 'a', '0', label63],
@@ -57,8 +57,8 @@ const table: Record<RuleName, { good: string[]; bad: string[] }> = {
       'aabbccddeeff0', 'a:b:c:d:e:f', ' aa:bb:cc:dd:ee:ff', 'aa:bb:cc:dd:ee:ff\n'],
   },
   publicHostname: {
-    good: ['media.example.com', 'a.b', 'deep.sub.example.com'],
-    bad: ['', 'media', '*.example.com', 'media.example.com.', 'Media.example.com', 'media_x.example.com', 'https://media.example.com'],
+    good: ['media.example.com', 'a.bc', 'deep.sub.example.com'],
+    bad: ['', 'media', 'a.b', 'media.example.c', '*.example.com', 'media.example.com.', 'Media.example.com', 'media_x.example.com', 'https://media.example.com'],
   },
   stateBucket: {
     good: ['abc', 'acme-terraform-state', 'my.bucket.name', 'a'.repeat(63), '1bucket', 'a-b.c-d', '1.2.3.4.5', 'a1-xn--b'],

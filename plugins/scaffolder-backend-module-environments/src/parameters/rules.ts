@@ -20,6 +20,8 @@ export interface ValueRule {
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 const HEX2 = '[0-9A-Fa-f]{2}';
+// A last label of at least two characters starting with a letter, as the upstream KCL checks want.
+const TOP_LABEL = '[a-z][a-z0-9-]{0,61}[a-z0-9]';
 
 export const rules = {
   name: {
@@ -29,9 +31,9 @@ export const rules = {
     example: 'homelab-dns-dev',
   },
   description: {
-    pattern: '^(?!.*ref\\+)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\uD800-\\uDFFF]*$',
+    pattern: '^(?!.*ref\\+)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\u061c\\u200b\\u2060-\\u2064\\ufeff\\uD800-\\uDFFF]*$',
     maxLength: 200,
-    rule: 'one line of printable text without control or bidirectional-override characters and without vals references (ref+...), at most 200 characters',
+    rule: 'one line of printable text without control, invisible or bidirectional-override characters and without vals references (ref+...), at most 200 characters',
     example: 'DNS and tunnels for the home lab media server',
   },
   entityRef: {
@@ -48,9 +50,9 @@ export const rules = {
     example: 'v0.12.2',
   },
   zoneName: {
-    pattern: `^(?:${LABEL}\\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$`,
+    pattern: `^(?:${LABEL}\\.)+${TOP_LABEL}$`,
     maxLength: 253,
-    rule: 'a lower-case DNS name of at least two labels, each 1-63 letters, digits or hyphens, the last starting with a letter',
+    rule: 'a lower-case DNS name of at least two labels, each 1-63 letters, digits or hyphens, the last starting with a letter and at least two characters long',
     example: 'example.com',
   },
   cloudflareAccountId: {
@@ -66,7 +68,7 @@ export const rules = {
     example: 'unifi.internal.lan',
   },
   internalDomain: {
-    pattern: `^(?:${LABEL}\\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$`,
+    pattern: `^(?:${LABEL}\\.)+${TOP_LABEL}$`,
     maxLength: 253,
     rule: 'a lower-case DNS name of at least two labels',
     example: 'internal.lan',
@@ -84,7 +86,7 @@ export const rules = {
     example: 'aa:bb:cc:dd:ee:ff',
   },
   publicHostname: {
-    pattern: `^(?:${LABEL}\\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$`,
+    pattern: `^(?:${LABEL}\\.)+${TOP_LABEL}$`,
     maxLength: 253,
     rule: 'a lower-case DNS name inside the Cloudflare zone',
     example: 'media.example.com',

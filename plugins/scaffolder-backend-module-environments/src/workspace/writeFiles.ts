@@ -8,7 +8,9 @@ async function lstatOrUndefined(p: string) {
   try {
     return await lstat(p);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // ENOTDIR: a parent is a file; the check of that parent reports it.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error;
   }
 }
@@ -87,6 +89,10 @@ export async function writeFiles(workspace: string, target: string, files: Rende
     const expected = kinds.get(p);
     if (expected === 'file' ? !stat.isFile() : !stat.isDirectory()) {
       throw new InputError(`Refusing to write ${shown}: it exists and is not a ${expected === 'file' ? 'regular file' : 'directory'}`);
+    }
+    if (expected === 'file' && stat.nlink > 1) {
+      // Writing would change every other name of the file too, possibly outside the workspace.
+      throw new InputError(`Refusing to write ${shown}: it is a hard link (${stat.nlink} names); remove it first`);
     }
   }
 

@@ -1,7 +1,7 @@
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { createMockDirectory, mockServices } from '@backstage/backend-test-utils';
-import { lstat, readFile, symlink, mkdir } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { kitManifest } from '../../kits/manifest';
@@ -89,5 +89,33 @@ describe('unifiCloudflare:environment:render', () => {
     expect(entity.metadata.description).toBe(description);
     const answers = parse(await readFile(path.join(workspace.path, '.environment-answers.yaml'), 'utf8'));
     expect(answers.values.description).toBe(description);
+  });
+});
+
+describe('unifiCloudflare:environment:render on a hostile workspace', () => {
+  const workspace = createMockDirectory();
+  const outside = createMockDirectory();
+  beforeEach(() => {
+    workspace.clear();
+    outside.clear();
+  });
+
+  async function run(input: Record<string, unknown>) {
+    const action = createRenderEnvironmentAction({ kits: await loadTestKits(), kitVersion: '9.9.9' });
+    await action.handler(createMockActionContext({ input: input as any, workspacePath: workspace.path }));
+  }
+
+  it('refuses to write through a hard link at a kit path, and leaves the other name untouched', async () => {
+    outside.addContent({ victim: 'original' });
+    await link(path.join(outside.path, 'victim'), path.join(workspace.path, 'README.md'));
+    await expect(run({ ...canonicalValues.development })).rejects.toThrow(/Refusing to write README\.md: it is a hard link \(2 names\)/);
+    expect(await readFile(path.join(outside.path, 'victim'), 'utf8')).toBe('original');
+  });
+
+  it('answers with an input error, not a crash, when a kit directory is a file', async () => {
+    workspace.addContent({ kcl: 'not a directory' });
+    await expect(run({ ...canonicalValues.development })).rejects.toThrow(
+      /Refusing to write kcl: it exists and is not a directory/,
+    );
   });
 });

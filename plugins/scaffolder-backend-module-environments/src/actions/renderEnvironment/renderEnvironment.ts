@@ -10,6 +10,19 @@ import { examples } from './renderEnvironment.examples';
 /** The id templates use to call the render action. */
 export const RENDER_ENVIRONMENT_ACTION_ID = 'unifiCloudflare:environment:render';
 
+/**
+ * The template's entity reference. Dry-runs report `template:default/dry-run` as the entityRef,
+ * so the template entity's own metadata comes first.
+ */
+function templateRef(
+  info: { entityRef?: string; entity?: { metadata?: { name?: string; namespace?: string } } } | undefined,
+  environment: string,
+): string {
+  const metadata = info?.entity?.metadata;
+  if (metadata?.name) return `template:${metadata.namespace ?? 'default'}/${metadata.name}`;
+  return info?.entityRef ?? `template:default/${environment}-environment`;
+}
+
 /** Dependencies of the render action. */
 export interface RenderEnvironmentActionOptions {
   /** The compiled kits, loaded once when the module starts. */
@@ -50,7 +63,7 @@ export function createRenderEnvironmentAction(options: RenderEnvironmentActionOp
       }
       const parameters = parsed.parameters;
       const template: TemplateIdentity = {
-        name: ctx.templateInfo?.entityRef ?? `template:default/${parameters.environment}-environment`,
+        name: templateRef(ctx.templateInfo, parameters.environment),
         version: kitVersion,
       };
       const context = buildContext(parameters, template);

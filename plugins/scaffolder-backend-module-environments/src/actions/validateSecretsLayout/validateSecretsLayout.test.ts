@@ -284,7 +284,7 @@ describe(VALIDATE_SECRETS_LAYOUT_ACTION_ID, () => {
     {
       name: 'forbiddenProviders: a Makefile recipe pulling a local file through vals',
       change: () => append('Makefile', '\ntoken:\n\tvals get ref+file://$(HOME)/.cf-token\n'),
-      expected: [/^Makefile:85 \[forbiddenProviders\] "ref\+file:\/\/\$\(HOME\)\/\.cf-token" uses the vals provider ref\+file/],
+      expected: [/^Makefile:83 \[forbiddenProviders\] "ref\+file:\/\/\$\(HOME\)\/\.cf-token" uses the vals provider ref\+file/],
     },
     {
       name: 'plaintextSecrets: an AWS access key ID in the README',
@@ -312,7 +312,7 @@ describe(VALIDATE_SECRETS_LAYOUT_ACTION_ID, () => {
     {
       name: 'plaintextSecrets: a Cloudflare-token-like string in the Makefile',
       change: () => edit('Makefile', "UNIFI_AUTH_ARGS := --unifi-api-key=env:UNIFI_API_KEY", `UNIFI_AUTH_ARGS := --unifi-api-key=env:UNIFI_API_KEY\nCF := ${CF_TOKEN}`),
-      expected: [/^Makefile:30 \[plaintextSecrets\] a Cloudflare-API-token-like string \(Yh3k…\) is in plain text/],
+      expected: [/^Makefile:28 \[plaintextSecrets\] a Cloudflare-API-token-like string \(Yh3k…\) is in plain text/],
     },
     {
       name: 'plaintextSecrets: a high-entropy string in a KCL comment',
@@ -350,7 +350,7 @@ describe(VALIDATE_SECRETS_LAYOUT_ACTION_ID, () => {
     {
       name: 'makefileSecrets: backend.yaml rendered with the default umask',
       change: () => edit('Makefile', '( umask 077 && vals eval', '( vals eval'),
-      expected: [/^Makefile:50 \[makefileSecrets\] backend\.yaml is written with the default umask, so the rendered secrets are readable by other users/],
+      expected: [/^Makefile:48 \[makefileSecrets\] backend\.yaml is written with the default umask, so the rendered secrets are readable by other users/],
     },
     {
       name: 'makefileSecrets: the upstream recipe that removes backend.yaml only after success',
@@ -359,14 +359,14 @@ describe(VALIDATE_SECRETS_LAYOUT_ACTION_ID, () => {
         await edit('Makefile', '\t$(call with_secrets,deploy)\n', '\t$(call with_secrets,deploy)\n\trm -f backend.yaml\n');
       },
       expected: [
-        /^Makefile:50 \[makefileSecrets\] backend\.yaml is written without a trap that removes it when the shell exits/,
-        /^Makefile:73 \[makefileSecrets\] this rm -f backend\.yaml runs only if the recipe gets that far/,
+        /^Makefile:48 \[makefileSecrets\] backend\.yaml is written without a trap that removes it when the shell exits/,
+        /^Makefile:71 \[makefileSecrets\] this rm -f backend\.yaml runs only if the recipe gets that far/,
       ],
     },
     {
       name: 'makefileSecrets: plan || true',
       change: () => edit('Makefile', '$(call with_secrets,plan,export --path=./plan-output)', '$(call with_secrets,plan,export --path=./plan-output) || true'),
-      expected: [/^Makefile:68 \[makefileSecrets\] "\|\| true" makes a failed plan look like success — remove "\|\| true"/],
+      expected: [/^Makefile:66 \[makefileSecrets\] "\|\| true" makes a failed plan look like success — remove "\|\| true"/],
     },
   ];
 
@@ -391,7 +391,7 @@ describe(VALIDATE_SECRETS_LAYOUT_ACTION_ID, () => {
       '.env.example:7 [plaintextSecrets]',
       '.env.example:7 [plaintextSecrets]',
       '.gitignore:0 [gitignore]',
-      'Makefile:50 [makefileSecrets]',
+      'Makefile:48 [makefileSecrets]',
       'SECRETS.md:18 [secretsDoc]',
       'SECRETS.md:19 [secretsDoc]',
       'SECRETS.md:55 [secretsDoc]',
@@ -431,7 +431,7 @@ describe(VALIDATE_SECRETS_LAYOUT_ACTION_ID, () => {
 
   it('keeps line numbers exact for files grown by the test helpers', async () => {
     await renderKit();
-    expect(await lineCount('Makefile')).toBe(83);
+    expect(await lineCount('Makefile')).toBe(81);
   });
 });
 
