@@ -30,13 +30,13 @@ describe('the templates through the real scaffolder REST API', () => {
   });
 
   it('registers the three templates from catalog-info.yaml in the catalog', async () => {
-    let names: string[] = [];
-    for (let attempt = 0; attempt < 60 && names.length < 3; attempt++) {
-      const { body } = await backend.request('GET', '/api/catalog/entities/by-query?filter=kind=template');
-      names = body.items.map((e: any) => e.metadata.name).sort();
-      if (names.length < 3) await new Promise(r => setTimeout(r, 500));
-    }
-    expect(names).toEqual(['development-environment', 'production-environment', 'staging-environment']);
+    await backend.templatesReady();
+    const { body } = await backend.request('GET', '/api/catalog/entities/by-query?filter=kind=template');
+    expect(body.items.map((e: any) => e.metadata.name).sort()).toEqual([
+      'development-environment',
+      'production-environment',
+      'staging-environment',
+    ]);
   });
 
   it('lists the render action with its examples', async () => {

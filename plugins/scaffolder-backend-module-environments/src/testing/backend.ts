@@ -110,9 +110,18 @@ export async function startScaffolderBackend(options: ScaffolderBackendOptions =
     baseUrl,
     request,
     stop: () => backend.stop(),
-    /** Posts a template definition and values to /api/scaffolder/v2/dry-run. */
-    async dryRun(template: object, values: Record<string, unknown>) {
-      return request('POST', '/api/scaffolder/v2/dry-run', { template, values, secrets: {}, directoryContents: [] });
+    /** Posts a template definition, values and optional starting files to /api/scaffolder/v2/dry-run. */
+    async dryRun(template: object, values: Record<string, unknown>, directoryContents: { path: string; base64Content: string }[] = []) {
+      return request('POST', '/api/scaffolder/v2/dry-run', { template, values, secrets: {}, directoryContents });
+    },
+    /** Waits until the catalog has read the three templates from catalog-info.yaml. */
+    async templatesReady(): Promise<void> {
+      for (let attempt = 0; attempt < 240; attempt++) {
+        const { body } = await request('GET', '/api/catalog/entities/by-query?filter=kind=template');
+        if ((body?.items ?? []).length >= 3) return;
+        await new Promise(r => setTimeout(r, 250));
+      }
+      throw new Error('The catalog did not register the three templates');
     },
   };
 }
