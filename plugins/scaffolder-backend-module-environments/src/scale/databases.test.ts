@@ -71,6 +71,11 @@ describe.each(databases.eachSupportedId())('the real scaffolder and catalog on %
   });
   afterAll(async () => {
     await backend?.stop();
+    // Upstream teardown race: a catalog or scaffolder loop can still have a query in flight
+    // after stop; TestDatabases destroys these databases right after this hook, and a query
+    // reaching a destroyed knex rejects unhandled in whichever test file runs next. Give the
+    // loops time to end first (the harness's own SQLite databases close late for the same reason).
+    await new Promise(resolve => setTimeout(resolve, 3000));
   });
 
   it('keeps the catalog and the scaffolder in their own databases of that kind', async () => {

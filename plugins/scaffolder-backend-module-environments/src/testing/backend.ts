@@ -4,31 +4,13 @@ import { JsonObject } from '@backstage/types';
 import { readFile } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
+import knex from 'knex';
 import { parse } from 'yaml';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderModuleGithub from '@backstage/plugin-scaffolder-backend-module-github';
 import { scaffolderModuleEnvironments } from '../module';
-
-/**
- * Upstream teardown race: when a test backend stops, the catalog's processing loop or the
- * scaffolder's task polling can still have a query in flight against the in-memory database the
- * backend has just closed. knex then rejects with "Unable to acquire a connection", unhandled,
- * and jest blames whichever test file runs at that moment. Once a backend of this harness has
- * stopped, that one rejection is ignored; any other unhandled rejection still fails the run.
- */
-const stoppedBackends = ((globalThis as any).__unifiCloudflareStoppedBackends ??= { count: 0, installed: false }) as {
-  count: number;
-  installed: boolean;
-};
-if (!stoppedBackends.installed) {
-  stoppedBackends.installed = true;
-  process.on('unhandledRejection', reason => {
-    if (stoppedBackends.count > 0 && /^Unable to acquire a connection/.test(String((reason as Error)?.message))) return;
-    throw reason;
-  });
-}
 
 /** The repository root, where templates/ and catalog-info.yaml live. */
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -57,7 +39,7 @@ export interface ScaffolderBackendOptions {
   /**
    * Gives each plugin its own database, for example from backend-test-utils' TestDatabases:
    * `pluginId => databases.init('POSTGRES_15')`. Called once per plugin (catalog, scaffolder).
-   * Default: an in-memory SQLite database per plugin.
+   * Default: an in-memory SQLite database per plugin, owned by the harness.
    */
   database?: (pluginId: string) => Promise<DatabaseClient>;
   /** Config merged over the default; each top-level key replaces the default's (e.g. `catalog`). */
@@ -91,6 +73,15 @@ function perPluginDatabase(database: (pluginId: string) => Promise<DatabaseClien
  * and add features.
  */
 export async function startScaffolderBackend(options: ScaffolderBackendOptions = {}) {
+  const ownDatabases: DatabaseClient[] = [];
+  const database =
+    options.database ??
+    (async () => {
+      // One connection: every connection to ':memory:' would be a database of its own.
+      const db = knex({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+      ownDatabases.push(db);
+      return db;
+    });
   const backend = await startTestBackend({
     features: [
       // Static imports: jest cannot run dynamic import() without experimental VM modules.
@@ -108,7 +99,7 @@ export async function startScaffolderBackend(options: ScaffolderBackendOptions =
           ...options.config,
         },
       }),
-      ...(options.database ? [perPluginDatabase(options.database)] : []),
+      perPluginDatabase(database),
       ...(options.features ?? []),
     ],
   });
@@ -116,11 +107,21 @@ export async function startScaffolderBackend(options: ScaffolderBackendOptions =
   const baseUrl = `http://127.0.0.1:${port}`;
 
   async function request(method: string, route: string, body?: unknown) {
-    const response = await fetch(`${baseUrl}${route}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = () =>
+      fetch(`${baseUrl}${route}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let response: Response;
+    try {
+      response = await send();
+    } catch (error) {
+      // A kept-alive socket the server closed as idle just as we reused it: the request never
+      // reached the server, so sending it again on a new connection is safe.
+      if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+      response = await send();
+    }
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
@@ -129,8 +130,14 @@ export async function startScaffolderBackend(options: ScaffolderBackendOptions =
     baseUrl,
     request,
     stop: async () => {
-      stoppedBackends.count++;
       await backend.stop();
+      // Upstream teardown race: after stop, a catalog or scaffolder loop can still have a query
+      // in flight; against a destroyed knex it rejects unhandled ("Unable to acquire a
+      // connection") and jest blames whichever test file runs then. The harness's own SQLite
+      // databases therefore close a little later, once those loops have ended.
+      if (ownDatabases.length > 0) {
+        setTimeout(() => ownDatabases.forEach(db => void db.destroy()), 10_000).unref();
+      }
     },
     /** Posts a template definition, values and optional starting files to /api/scaffolder/v2/dry-run. */
     async dryRun(template: object, values: Record<string, unknown>, directoryContents: { path: string; base64Content: string }[] = []) {
