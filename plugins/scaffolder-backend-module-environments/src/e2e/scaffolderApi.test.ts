@@ -1,24 +1,13 @@
-import {
-  DefaultNamespaceEntityPolicy,
-  EntityPolicies,
-  FieldFormatEntityPolicy,
-  NoForeignRootFieldsEntityPolicy,
-  resourceEntityV1alpha1Validator,
-  SchemaValidEntityPolicy,
-} from '@backstage/catalog-model';
+import { resourceEntityV1alpha1Validator } from '@backstage/catalog-model';
 import { parse } from 'yaml';
 import { kitManifest } from '../kits/manifest';
 import { decodeFiles, formValues, loadTemplate, startScaffolderBackend } from '../testing/backend';
+import { catalogEntityPolicy } from '../testing/catalogPolicy';
 import { canonicalValues } from '../testing/values';
 
 jest.setTimeout(120_000);
 
-const policy = EntityPolicies.allOf([
-  new SchemaValidEntityPolicy(),
-  new DefaultNamespaceEntityPolicy(),
-  new NoForeignRootFieldsEntityPolicy(),
-  new FieldFormatEntityPolicy(),
-]);
+const policy = catalogEntityPolicy;
 
 describe('the templates through the real scaffolder REST API', () => {
   let backend: Awaited<ReturnType<typeof startScaffolderBackend>>;

@@ -1,11 +1,4 @@
-import {
-  DefaultNamespaceEntityPolicy,
-  EntityPolicies,
-  FieldFormatEntityPolicy,
-  NoForeignRootFieldsEntityPolicy,
-  resourceEntityV1alpha1Validator,
-  SchemaValidEntityPolicy,
-} from '@backstage/catalog-model';
+import { resourceEntityV1alpha1Validator } from '@backstage/catalog-model';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, parseDocument } from 'yaml';
@@ -13,6 +6,7 @@ import { repositoryUrl } from '../kits/context';
 import { kitManifest } from '../kits/manifest';
 import { normaliseMac } from '../parameters/rules';
 import { startScaffolderBackend } from '../testing/backend';
+import { catalogEntityPolicy } from '../testing/catalogPolicy';
 import { canonicalValues } from '../testing/values';
 import {
   expectedAnnotations,
@@ -37,12 +31,7 @@ jest.setTimeout(120_000);
 const cases = buildMatrix();
 const YAML_FILES = ['catalog-info.yaml', '.environment-answers.yaml', 'mkdocs.yml', 'backend.yaml', 'backend.yaml.tmpl', 'secrets.vals.yaml'];
 
-const policy = EntityPolicies.allOf([
-  new SchemaValidEntityPolicy(),
-  new DefaultNamespaceEntityPolicy(),
-  new NoForeignRootFieldsEntityPolicy(),
-  new FieldFormatEntityPolicy(),
-]);
+const policy = catalogEntityPolicy;
 
 let backend: Backend;
 let work: Awaited<ReturnType<typeof makeWorkRoot>>;
