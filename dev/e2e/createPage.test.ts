@@ -211,8 +211,14 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
       assert.match(answers, /publicHostname: "media\.example\.com"/);
       assert.match(answers, /deviceMac: "aa:bb:cc:dd:ee:ff"/);
 
-      // The entity in the catalog, through the API and on its page.
-      const { status, body: entity } = await stack.api(`/api/catalog/entities/by-name/resource/default/${c.name}`);
+      // The entity in the catalog, through the API and on its page. The catalog ingests a new
+      // location in the background, so it may take a few processing rounds to appear.
+      let found = await stack.api(`/api/catalog/entities/by-name/resource/default/${c.name}`);
+      for (let attempt = 0; found.status === 404 && attempt < 60; attempt++) {
+        await new Promise(resolve => setTimeout(resolve, 500));
+        found = await stack.api(`/api/catalog/entities/by-name/resource/default/${c.name}`);
+      }
+      const { status, body: entity } = found;
       assert.equal(status, 200);
       assert.equal(entity.spec.type, 'environment');
       assert.equal(entity.spec.owner, 'group:default/platform-team');
