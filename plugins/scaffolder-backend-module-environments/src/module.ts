@@ -34,10 +34,14 @@ export const scaffolderModuleEnvironments = createBackendModule({
       },
       async init({ scaffolder, logger, config, catalog }) {
         const { kits, kitVersion } = await loadPackagedKits();
-        scaffolder.addActions(createRenderEnvironmentAction({ kits, kitVersion }), createValidateSecretsLayoutAction());
+        scaffolder.addActions(
+          createRenderEnvironmentAction({ kits, kitVersion }),
+          createValidateSecretsLayoutAction(),
+          // Local publishing for development; both actions refuse to run unless config enables it.
+          createPublishLocalAction({ config }),
+          createRegisterLocalAction({ config, catalog }),
+        );
         logger.info(`Compiled ${kits.templates.length} kit templates (kit version ${kitVersion})`);
-        // Local publishing for development; both actions refuse to run unless it is enabled.
-        scaffolder.addActions(createPublishLocalAction({ config }), createRegisterLocalAction({ config, catalog }));
       },
     });
   },
