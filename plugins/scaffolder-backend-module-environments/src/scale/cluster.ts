@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from '../testing/backend';
 import { apiClient, ApiClient } from './api';
 import { connectionParts } from './postgres';
@@ -36,6 +36,14 @@ export interface ClusterOptions {
   catalogFiles: string[];
   /** Settings merged over app-config.production.yaml's `scaffolder`. */
   scaffolder?: Record<string, unknown>;
+  /** Enables unifiCloudflare.localPublisher with this directory for the local repositories. */
+  localRepositories?: string;
+  /**
+   * Runs the replicas on a copy of app-config.production.yaml without
+   * `scaffolder.taskRecovery.workspaceProvider` (config files can add keys, not remove them), to
+   * show what task recovery does without a workspace provider.
+   */
+  withoutWorkspaceProvider?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -57,6 +65,19 @@ export class Cluster {
 
   constructor(private readonly options: ClusterOptions) {}
 
+  /** app-config.production.yaml, or the copy without a workspace provider. */
+  private async productionConfig(): Promise<string> {
+    if (!this.options.withoutWorkspaceProvider) return PRODUCTION_CONFIG;
+    const config = parse(await readFile(PRODUCTION_CONFIG, 'utf8'));
+    if (!config?.scaffolder?.taskRecovery?.workspaceProvider) {
+      throw new Error(`${PRODUCTION_CONFIG} sets no scaffolder.taskRecovery.workspaceProvider to leave out`);
+    }
+    delete config.scaffolder.taskRecovery.workspaceProvider;
+    const file = path.join(this.options.directory, 'app-config.production-without-workspace-provider.yaml');
+    await writeFile(file, stringify(config), 'utf8');
+    return file;
+  }
+
   /** Starts a replica and waits (bounded) until its readiness endpoint answers 200. */
   async start(id: string, timeoutMs = 120_000): Promise<Replica> {
     const { directory, connectionString, database, catalogFiles } = this.options;
@@ -77,6 +98,9 @@ export class Cluster {
         locations: [path.join(REPO_ROOT, 'catalog-info.yaml'), ...catalogFiles].map(target => ({ type: 'file', target })),
       },
       ...(this.options.scaffolder ? { scaffolder: this.options.scaffolder } : {}),
+      ...(this.options.localRepositories
+        ? { unifiCloudflare: { localPublisher: { enabled: true, directory: this.options.localRepositories } } }
+        : {}),
     };
     const overridesFile = path.join(directory, `app-config.${id}.yaml`);
     await writeFile(overridesFile, stringify(overrides), 'utf8');
@@ -91,7 +115,7 @@ export class Cluster {
         require.resolve('@backstage/cli/config/nodeTransform.cjs'),
         REPLICA_ENTRY,
         '--config',
-        PRODUCTION_CONFIG,
+        await this.productionConfig(),
         '--config',
         overridesFile,
       ],

@@ -1,7 +1,7 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { createTemplateAction, scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 
@@ -73,7 +73,53 @@ export function createRecordAction(options: { replicaId: string }) {
   });
 }
 
-/** A scaffolder module adding the record action, for test backends and the replica processes. */
+/** The id of the test-only action that holds a task until the test opens its gate. */
+export const GATE_ACTION_ID = 'scaleTest:task:gate';
+
+/** The file that opens the gate of a task: `<directory>/<task id>.open`. */
+export function gateFile(directory: string, taskId: string): string {
+  return path.join(directory, `${taskId}.open`);
+}
+
+/**
+ * Test-only action: waits until the file `<directory>/<task id>.open` exists (bounded), so a test
+ * can kill the replica at a known point of a task: while this step runs, every earlier step has
+ * completed and its state (and, with a workspace provider, its workspace) is saved.
+ */
+export function createGateAction(options: { replicaId: string }) {
+  return createTemplateAction({
+    id: GATE_ACTION_ID,
+    description: 'Test only: waits until the test creates <directory>/<task id>.open.',
+    schema: {
+      input: {
+        directory: z => z.string().describe('Absolute directory of the gate files.'),
+        timeoutSeconds: z => z.number().int().min(1).max(600).optional().describe('Fail after this long; default 120.'),
+      },
+      output: {
+        replica: z => z.string().describe('The replica that passed the gate.'),
+      },
+    },
+    async handler(ctx) {
+      const file = gateFile(ctx.input.directory, ctx.task.id);
+      ctx.logger.info(`gate: replica=${options.replicaId} waiting for ${file}`);
+      const deadline = Date.now() + (ctx.input.timeoutSeconds ?? 120) * 1000;
+      for (;;) {
+        try {
+          await access(file);
+          break;
+        } catch {
+          // Not open yet.
+        }
+        ctx.signal?.throwIfAborted();
+        if (Date.now() > deadline) throw new Error(`The gate ${file} was not opened in time`);
+        await new Promise(resolve => setTimeout(resolve, 100));
+      }
+      ctx.output('replica', options.replicaId);
+    },
+  });
+}
+
+/** A scaffolder module adding the record and gate actions, for test backends and the replica processes. */
 export function createRecordModule(replicaId: string) {
   return createBackendModule({
     pluginId: 'scaffolder',
@@ -82,7 +128,7 @@ export function createRecordModule(replicaId: string) {
       env.registerInit({
         deps: { scaffolder: scaffolderActionsExtensionPoint },
         async init({ scaffolder }) {
-          scaffolder.addActions(createRecordAction({ replicaId }));
+          scaffolder.addActions(createRecordAction({ replicaId }), createGateAction({ replicaId }));
         },
       });
     },

@@ -6,12 +6,15 @@
  *
  * A production-shaped backend (createBackend from @backstage/backend-defaults, its real
  * database, auth, discovery and HTTP services): the catalog with the scaffolder entity model,
- * the scaffolder, this module, and the test-only record action, which reports SCALE_REPLICA_ID.
+ * the scaffolder with Backstage's database workspace provider (which app-config.production.yaml
+ * selects for task recovery), this module, and the test-only record and gate actions, which
+ * report SCALE_REPLICA_ID.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderModuleWorkspaceDatabase from '@backstage/plugin-scaffolder-backend-module-workspace-database';
 import { scaffolderModuleEnvironments } from '../module';
 import { createRecordModule } from './recordAction';
 
@@ -22,6 +25,7 @@ const backend = createBackend();
 backend.add(catalogPlugin);
 backend.add(catalogModuleScaffolderEntityModel);
 backend.add(scaffolderPlugin);
+backend.add(scaffolderModuleWorkspaceDatabase);
 backend.add(scaffolderModuleEnvironments);
 backend.add(createRecordModule(replicaId));
 backend.start().catch(error => {

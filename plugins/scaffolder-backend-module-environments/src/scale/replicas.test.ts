@@ -1,18 +1,24 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { restoreWorkspace } from '@backstage/plugin-scaffolder-node/alpha';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runOrFail } from '../install/processes';
 import { kitManifest } from '../kits/manifest';
 import { DatabaseClient, EnvironmentName } from '../testing/backend';
 import { apiClient, ApiClient, kitPaths, stepRuns, TaskEvent, taskOutput, variantValues } from './api';
-import { Cluster } from './cluster';
+import { Cluster, Replica } from './cluster';
 import { configuredPostgres } from './postgres';
+import { gateFile, recordWorkspace } from './recordAction';
 import { buildVariant, writeCatalogFile } from './variants';
 
 /*
  * Several real backend processes (src/scale/replica.ts with app-config.production.yaml) on one
- * PostgreSQL database: tasks submitted across them run exactly once, and a task whose replica is
- * killed is finished by another. PostgreSQL only (SQLite cannot be shared between processes);
+ * PostgreSQL database: tasks submitted across them run exactly once, a task whose replica is
+ * killed is finished by another, and one killed between render and publish publishes every file
+ * (the workspace provider of app-config.production.yaml), which it does not without the provider
+ * (the last describe block). PostgreSQL only (SQLite cannot be shared between processes);
  * skipped without one, except where UNIFI_CLOUDFLARE_REQUIRE_POSTGRES is set (CI).
  */
 
@@ -61,6 +67,123 @@ function startedOn(events: TaskEvent[]): string | undefined {
   return undefined;
 }
 
+const isAlive = (replica: Replica) => replica.process.exitCode === null && replica.process.signalCode === null;
+
+/** The template and values of the gated publishing runs: development, whose scripts are executable. */
+const GATED_TEMPLATE = 'gated-publish-development';
+function gatedValues(name: string): Record<string, unknown> {
+  const { repoUrl: _repoUrl, ...values } = variantValues('development', name);
+  return { ...values, publishTarget: 'local' };
+}
+
+/** A file of a published repository as git has it on main: mode and the SHA-256 of its bytes. */
+interface PublishedFile {
+  mode: string;
+  sha256: string;
+}
+
+/**
+ * The files of a local repository on main, read with the real git: `ls-tree` for paths and modes,
+ * the bytes from the working tree, which `git status` must find identical to the commit.
+ */
+async function publishedFiles(localPath: string): Promise<Record<string, PublishedFile>> {
+  const git = (...args: string[]) => runOrFail(`git ${args[0]}`, 'git', ['-C', localPath, ...args], { cwd: localPath });
+  expect((await git('status', '--porcelain')).output).toBe('');
+  const files: Record<string, PublishedFile> = {};
+  for (const line of (await git('ls-tree', '-r', 'main')).output.split('\n').filter(Boolean)) {
+    const [meta, file] = line.split('\t');
+    const bytes = await readFile(path.join(localPath, file));
+    files[file] = { mode: meta.split(' ')[0], sha256: createHash('sha256').update(bytes).digest('hex') };
+  }
+  return files;
+}
+
+/** What a kill at the gate left behind, for the assertions. */
+interface GatedRun {
+  taskId: string;
+  victim: string;
+  status: string;
+  output: any;
+  runs: Record<string, Record<string, number>>;
+  /** The workspace the database held for the task when the victim was killed, if any. */
+  storedAtKill?: Record<string, string>;
+  /** The size of that stored workspace (a tar archive). */
+  storedBytes?: number;
+  /** Whether the database still holds a workspace for the task after it ended. */
+  storedAfterEnd: boolean;
+  published: Record<string, PublishedFile>;
+  recoveredIn: number;
+}
+
+/**
+ * Runs a gated publishing task, kills (SIGKILL) the replica running it while it waits at the gate
+ * (after the render and record-before steps completed, before the publish step started), opens
+ * the gate, and waits (bounded) for another replica to finish the task.
+ */
+async function killAtGate(options: {
+  cluster: Cluster;
+  db: DatabaseClient;
+  gates: string;
+  name: string;
+  rawEvents: (taskId: string) => Promise<TaskEvent[]>;
+}): Promise<GatedRun> {
+  const { cluster, db, gates, name, rawEvents } = options;
+  const alive = cluster.replicas.filter(isAlive);
+  expect(alive.length).toBeGreaterThanOrEqual(2);
+  const taskId = await alive[0].api.createTask(`template:default/${GATED_TEMPLATE}`, gatedValues(name));
+  const atGate = await waitForEvents(alive[0].api, taskId, events =>
+    events.some(e => e.body.stepId === 'gate' && e.body.status === 'processing'),
+  );
+  const victim = alive.find(r => r.id === startedOn(atGate))!;
+  expect(victim).toBeDefined();
+
+  // What the workspace provider stored for the task when the step before the gate completed.
+  const workspaces = () => db.withSchema('scaffolder').from('scaffolder_task_workspaces').where('task_id', taskId);
+  const row = await workspaces().first();
+  let storedAtKill: Record<string, string> | undefined;
+  if (row) {
+    const extracted = await mkdtemp(path.join(os.tmpdir(), 'scale-stored-'));
+    try {
+      await restoreWorkspace({ path: extracted, buffer: row.workspace });
+      storedAtKill = (await recordWorkspace(extracted, 'database')).files;
+    } finally {
+      await rm(extracted, { recursive: true, force: true });
+    }
+  }
+
+  await cluster.kill(victim);
+  const killedAt = Date.now();
+  // The gate opens only now: whichever replica runs the gate next passes it.
+  await writeFile(gateFile(gates, taskId), '');
+  const survivor = alive.find(r => r !== victim)!;
+  const task = await survivor.api.waitForTask(taskId, 90_000);
+  const recoveredIn = Date.now() - killedAt;
+  const output = taskOutput(await survivor.api.events(taskId));
+  return {
+    taskId,
+    victim: victim.id,
+    status: task.status,
+    output,
+    runs: stepRuns(await rawEvents(taskId)),
+    storedAtKill,
+    storedBytes: row?.workspace?.length,
+    storedAfterEnd: (await workspaces()).length > 0,
+    published: output?.published?.localPath ? await publishedFiles(output.published.localPath) : {},
+    recoveredIn,
+  };
+}
+
+/** Raw rows of a shared scaffolder schema, not trimmed by the recovery strategy as the API is. */
+function rawEventsOf(db: () => DatabaseClient) {
+  return async (taskId: string): Promise<TaskEvent[]> =>
+    (await db().withSchema('scaffolder').from('task_events').where('task_id', taskId).orderBy('id').select()).map(row => ({
+      id: Number(row.id),
+      type: row.event_type,
+      body: JSON.parse(row.body),
+      createdAt: String(row.created_at),
+    }));
+}
+
 (postgres ? describe : describe.skip)('several backend replicas on one PostgreSQL database', () => {
   let directory: string;
   let cluster: Cluster;
@@ -69,18 +192,15 @@ function startedOn(events: TaskEvent[]): string | undefined {
   const killAll = () => cluster?.killAllNow();
   const report: string[] = [];
 
-  /** Raw rows of the shared scaffolder schema, not trimmed by the recovery strategy as the API is. */
-  const rawEvents = async (taskId: string): Promise<TaskEvent[]> =>
-    (await db.withSchema('scaffolder').from('task_events').where('task_id', taskId).orderBy('id').select()).map(row => ({
-      id: Number(row.id),
-      type: row.event_type,
-      body: JSON.parse(row.body),
-      createdAt: String(row.created_at),
-    }));
+  const rawEvents = rawEventsOf(() => db);
+  let gates: string;
 
   beforeAll(async () => {
     const started = Date.now();
     directory = await mkdtemp(path.join(os.tmpdir(), 'scale-replicas-'));
+    gates = path.join(directory, 'gates');
+    const repositories = path.join(directory, 'repositories');
+    await Promise.all([mkdir(gates), mkdir(repositories)]);
     db = await databases.init(postgres!.id);
     const catalogFile = await writeCatalogFile(directory, [
       ...(await Promise.all(ENVIRONMENTS.map(env => buildVariant(env, { name: `scale-${env}` })))),
@@ -94,12 +214,14 @@ function startedOn(events: TaskEvent[]): string | undefined {
         wait: { seconds: WAIT_SECONDS, at: 'afterRender' },
         recovery: { EXPERIMENTAL_strategy: 'startOver' },
       }),
+      await buildVariant('development', { name: GATED_TEMPLATE, gatedPublish: { gateDirectory: gates } }),
     ]);
     cluster = new Cluster({
       connectionString: postgres!.connectionString,
       database: db.client.config.connection.database,
       directory,
       catalogFiles: [catalogFile],
+      localRepositories: repositories,
       scaffolder: {
         // Few slots per replica, so that a burst of tasks needs more than one of them.
         concurrentTasksLimit: TASK_SLOTS,
@@ -116,6 +238,7 @@ function startedOn(events: TaskEvent[]): string | undefined {
       ...ENVIRONMENTS.map(env => `scale-${env}`),
       'recover-wait-first',
       'recover-after-render',
+      GATED_TEMPLATE,
     ]);
     report.push(`${REPLICAS.length} replicas started and templates registered in ${Date.now() - started} ms`);
   });
@@ -201,6 +324,10 @@ function startedOn(events: TaskEvent[]): string | undefined {
       .andWhere('event_type', 'completion')
       .count({ n: '*' });
     expect(Number(completions[0].n)).toBe(ids.length);
+    // The workspace provider stored each task's workspace after every step and deleted it when the
+    // task completed.
+    const stored = await db.withSchema('scaffolder').from('scaffolder_task_workspaces').whereIn('task_id', ids).count({ n: '*' });
+    expect(Number(stored[0].n)).toBe(0);
 
     // The work was shared: every replica ran some of the tasks. (In a burst alone one replica can
     // get none: a replica that loses the race for a task waits for the next task submitted to it.)
@@ -273,9 +400,7 @@ function startedOn(events: TaskEvent[]): string | undefined {
     expect(waitFirstOutput.record.files).toEqual(controlOutput.record.files);
 
     // Killed after the render: the survivor resumed after the last completed step, with that
-    // step's output but without its files. The workspace is not carried between replicas
-    // unless scaffolder.taskRecovery.workspaceProvider is set, so steps after our render must
-    // not count on its files after a recovery.
+    // step's output and, through the workspace provider of app-config.production.yaml, its files.
     const lateRaw = stepRuns(await rawEvents(afterRenderId));
     expect(lateRaw.render).toEqual({ processing: 1, completed: 2 });
     const lateOutput = taskOutput(await api.events(afterRenderId));
@@ -283,12 +408,107 @@ function startedOn(events: TaskEvent[]): string | undefined {
     expect(lateOutput.before.replica).toBe(victim.id);
     expect(Object.keys(lateOutput.before.files)).toEqual(kitPaths('production'));
     expect(survivors.map(r => r.id)).toContain(lateOutput.record.replica);
-    expect(lateOutput.record.files).toEqual({});
+    expect(lateOutput.record.files).toEqual(lateOutput.before.files);
 
     report.push(
       `recovery: killed ${victim.id} (SIGKILL) during the wait step of task ${waitFirstId} (render not yet run) and task ${afterRenderId} ` +
         `(render done); final status ${waitFirst.status} on ${waitFirstOutput.record.replica} and ${afterRender.status} on ` +
         `${lateOutput.record.replica}, ${recoveredIn} ms after the kill (stale timeout ${STALE_SECONDS} s); fault test ${Date.now() - started} ms`,
     );
+  });
+
+  it('publishes every file when the replica is killed between render and publish (workspace provider)', async () => {
+    const started = Date.now();
+    const run = await killAtGate({ cluster, db, gates, name: 'gated-kept', rawEvents });
+    const { before, record, files } = run.output;
+
+    // When the replica died, the render had written the kit and the database held all of it.
+    expect(before.replica).toBe(run.victim);
+    expect(Object.keys(before.files)).toEqual(kitPaths('development'));
+    expect(run.storedAtKill).toEqual(before.files);
+
+    // Another replica resumed after record-before (the render did not run again), passed the gate,
+    // and published once, from the workspace it restored from the database.
+    expect(run.status).toBe('completed');
+    expect(run.runs.render).toEqual({ processing: 1, completed: 2 });
+    expect(run.runs['record-before']).toEqual({ processing: 1, completed: 2 });
+    expect(run.runs.gate).toEqual({ processing: 2, completed: 1 });
+    expect(run.runs.publishLocal).toEqual({ processing: 1, completed: 1 });
+    expect(record.replica).not.toBe(run.victim);
+    expect(record.files).toEqual(before.files);
+
+    // The repository on main holds every file of the kit, with its mode, byte for byte as rendered.
+    expect(files).toEqual(kitManifest.development.map(f => f.path));
+    expect(run.published).toEqual(
+      Object.fromEntries(
+        kitManifest.development.map(f => [f.path, { mode: f.mode === 0o755 ? '100755' : '100644', sha256: before.files[f.path] }]),
+      ),
+    );
+    // A completed task's stored workspace is deleted.
+    expect(run.storedAfterEnd).toBe(false);
+
+    report.push(
+      `kill between render and publish: killed ${run.victim} at the gate of task ${run.taskId}; ${run.status} on ${record.replica} ` +
+        `${run.recoveredIn} ms after the kill, published ${Object.keys(run.published).length} of ${kitManifest.development.length} files ` +
+        `(workspace kept in the database: ${run.storedBytes} bytes of tar); test ${Date.now() - started} ms`,
+    );
+  });
+});
+
+/*
+ * The same kill on replicas whose config leaves out scaffolder.taskRecovery.workspaceProvider:
+ * the task still completes, and publishes an empty repository. This is what the test above guards
+ * against; it fails there if the workspace provider stops working.
+ */
+(postgres ? describe : describe.skip)('task recovery without a workspace provider', () => {
+  let directory: string;
+  let gates: string;
+  let cluster: Cluster;
+  let db: DatabaseClient;
+  const rawEvents = rawEventsOf(() => db);
+  const killAll = () => cluster?.killAllNow();
+
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'scale-no-provider-'));
+    gates = path.join(directory, 'gates');
+    const repositories = path.join(directory, 'repositories');
+    await Promise.all([mkdir(gates), mkdir(repositories)]);
+    db = await databases.init(postgres!.id);
+    const catalogFile = await writeCatalogFile(directory, [
+      await buildVariant('development', { name: GATED_TEMPLATE, gatedPublish: { gateDirectory: gates } }),
+    ]);
+    cluster = new Cluster({
+      connectionString: postgres!.connectionString,
+      database: db.client.config.connection.database,
+      directory,
+      catalogFiles: [catalogFile],
+      localRepositories: repositories,
+      withoutWorkspaceProvider: true,
+      scaffolder: { taskRecovery: { enabled: true, staleTimeout: { seconds: STALE_SECONDS } } },
+    });
+    process.on('exit', killAll);
+    await cluster.start('n1');
+    await cluster.start('n2');
+    await cluster.replicas[0].api.waitForTemplates([GATED_TEMPLATE]);
+  });
+
+  afterAll(async () => {
+    await cluster?.stopAll();
+    process.off('exit', killAll);
+    if (process.env.SCALE_KEEP_LOGS) console.log(`Replica logs kept in ${directory}`);
+    else await rm(directory, { recursive: true, force: true });
+  });
+
+  it('publishes an empty repository when the replica is killed between render and publish', async () => {
+    const run = await killAtGate({ cluster, db, gates, name: 'gated-lost', rawEvents });
+    const { before, record } = run.output;
+    expect(Object.keys(before.files)).toEqual(kitPaths('development'));
+    expect(run.storedAtKill).toBeUndefined();
+    expect(run.status).toBe('completed');
+    expect(run.runs.render).toEqual({ processing: 1, completed: 2 });
+    expect(run.runs.publishLocal).toEqual({ processing: 1, completed: 1 });
+    expect(record.replica).not.toBe(run.victim);
+    expect(record.files).toEqual({});
+    expect(run.published).toEqual({});
   });
 });

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { PUBLISH_LOCAL_ACTION_ID } from '../actions/publishLocal/publishLocal';
 import { RENDER_ENVIRONMENT_ACTION_ID } from '../actions/renderEnvironment/renderEnvironment';
 import { EnvironmentName, loadTemplate } from '../testing/backend';
-import { RECORD_ACTION_ID } from './recordAction';
+import { GATE_ACTION_ID, RECORD_ACTION_ID } from './recordAction';
 
 /** Our steps that only touch the workspace; publishing and registering are left out of the variants. */
 const KEPT_ACTIONS = new Set([RENDER_ENVIRONMENT_ACTION_ID, 'unifiCloudflare:secretsLayout:validate']);
@@ -14,6 +15,12 @@ export interface VariantOptions {
   name: string;
   /** A debug:wait step of this many seconds: before the render (`first`) or after it. */
   wait?: { seconds: number; at: 'first' | 'afterRender' };
+  /**
+   * Publish with the template's own local publishing step, held back by a gate step after the
+   * render until the test creates the gate file in `gateDirectory` (see recordAction.ts). Tasks
+   * then need `publishTarget: local` and a backend with unifiCloudflare.localPublisher enabled.
+   */
+  gatedPublish?: { gateDirectory: string };
   /** spec.EXPERIMENTAL_recovery of the variant. */
   recovery?: { EXPERIMENTAL_strategy: 'none' | 'startOver' };
 }
@@ -24,8 +31,9 @@ const record = (id: string, label: string) => ({ id, name: `Record ${label}`, ac
  * A variant of one of our templates for tasks that must run without a git host: the same form
  * (so /v2/tasks validates the same values) and the same render (and secrets validation) steps,
  * wrapped in record steps instead of publishing and registering:
- * `mark` (which replica started the task), [wait], render, [validate], [record-before, wait], `record`.
- * Its output holds the render output and both records.
+ * `mark` (which replica started the task), [wait], render, [validate], [record-before, wait],
+ * [record-before, gate, the template's publishLocal step], `record`.
+ * Its output holds the render output, the records and what was published.
  */
 export async function buildVariant(environment: EnvironmentName, options: VariantOptions): Promise<any> {
   const template = await loadTemplate(environment);
@@ -38,11 +46,23 @@ export async function buildVariant(environment: EnvironmentName, options: Varian
     action: 'debug:wait',
     input: { seconds: options.wait.seconds },
   };
+  const publish = template.spec.steps.find((step: any) => step.action === PUBLISH_LOCAL_ACTION_ID);
+  if (options.gatedPublish && !publish) {
+    throw new Error(`templates/${environment}-environment has no ${PUBLISH_LOCAL_ACTION_ID} step`);
+  }
+  const gatedPublish = options.gatedPublish
+    ? [
+        record('record-before', 'before gate'),
+        { id: 'gate', name: 'Gate', action: GATE_ACTION_ID, input: { directory: options.gatedPublish.gateDirectory } },
+        publish,
+      ]
+    : [];
   const steps = [
     record('mark', 'start'),
     ...(wait && options.wait?.at === 'first' ? [wait] : []),
     ...kept,
     ...(wait && options.wait?.at === 'afterRender' ? [record('record-before', 'before wait'), wait] : []),
+    ...gatedPublish,
     record('record', 'end'),
   ];
   return {
@@ -61,7 +81,8 @@ export async function buildVariant(environment: EnvironmentName, options: Varian
         files: `\${{ steps['${render.id}'].output.files }}`,
         entityName: `\${{ steps['${render.id}'].output.entityName }}`,
         startedOn: "${{ steps['mark'].output.replica }}",
-        ...(options.wait?.at === 'afterRender' ? { before: "${{ steps['record-before'].output }}" } : {}),
+        ...(options.wait?.at === 'afterRender' || options.gatedPublish ? { before: "${{ steps['record-before'].output }}" } : {}),
+        ...(publish && options.gatedPublish ? { published: `\${{ steps['${publish.id}'].output }}` } : {}),
         record: "${{ steps['record'].output }}",
       },
     },
