@@ -3,10 +3,12 @@
  *  1. the render action against Backstage's builtin fetch:template rendering the same files
  *     with the same values, in the same process, alternating (medians and ratio, per environment);
  *  2. end-to-end /v2/dry-run latency per template (p50, p95);
- *  3. /v2/tasks throughput with 20 concurrent tasks;
+ *  3. /v2/tasks throughput with 20 concurrent tasks, each published with publish:github to the
+ *     local GitHub-compatible host (packages/github-host: real git pushes) and registered in the catalog;
  *  4. backend cold start to first served request, and resident memory after the runs.
  * It never fails on a timing: it only measures and prints.
  */
+import { githubIntegrations, startGithubHost } from '@internal/github-host';
 import { ScmIntegrations } from '@backstage/integration';
 import { ConfigReader } from '@backstage/config';
 import { LoggerService, UrlReaderService } from '@backstage/backend-plugin-api';
@@ -139,7 +141,16 @@ async function compareWithFetchTemplate() {
 }
 
 async function measureBackend() {
-  const backend = await startScaffolderBackend();
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'bench-github-'));
+  const token = `bench_${Date.now()}`;
+  const host = await startGithubHost({
+    root: scratch,
+    accounts: [
+      { login: 'bench-bot', type: 'User', token },
+      { login: 'acme', type: 'Organization', members: ['bench-bot'] },
+    ],
+  });
+  const backend = await startScaffolderBackend({ config: { integrations: { github: githubIntegrations(host, token) } } });
   try {
     console.log(`\n2. /v2/dry-run latency through the real scaffolder, ${Math.min(RUNS, 40)} runs per template`);
     for (const env of ENVIRONMENTS) {
@@ -161,7 +172,8 @@ async function measureBackend() {
     await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
         const env = ENVIRONMENTS[i % 3];
-        const values = { ...formValues(canonicalValues[env] as Record<string, unknown>), name: `bench-${env}-${i}` };
+        const name = `bench-${env}-${i}`;
+        const values = { ...formValues(canonicalValues[env] as Record<string, unknown>), name, repoUrl: `${host.host}?owner=acme&repo=${name}` };
         const { status, body } = await backend.request('POST', '/api/scaffolder/v2/tasks', {
           templateRef: `template:default/${env}-environment`,
           values,
@@ -172,6 +184,9 @@ async function measureBackend() {
     );
     const finals = new Map<string, string>();
     const rendered = new Set<string>();
+    const failures: string[] = [];
+    const stepStart = new Map<string, number>();
+    const stepMs: Record<string, number[]> = {};
     while (finals.size < ids.length) {
       for (const id of ids.filter(x => !finals.has(x))) {
         const { body } = await backend.request('GET', `/api/scaffolder/v2/tasks/${id}`);
@@ -179,17 +194,44 @@ async function measureBackend() {
           finals.set(id, body.status);
           const { body: events } = await backend.request('GET', `/api/scaffolder/v2/tasks/${id}/events`);
           if (events.some((e: any) => e.body?.stepId === 'render' && e.body?.status === 'completed')) rendered.add(id);
+          for (const e of events as any[]) {
+            if (!e.body?.stepId) continue;
+            const at = Date.parse(e.createdAt);
+            if (e.body.status === 'processing') stepStart.set(`${id}/${e.body.stepId}`, at);
+            if (e.body.status === 'completed') {
+              const begun = stepStart.get(`${id}/${e.body.stepId}`);
+              if (begun !== undefined) (stepMs[e.body.stepId] ??= []).push(at - begun);
+            }
+          }
+          const failed = events.find((e: any) => e.body?.status === 'failed' && e.body?.stepId);
+          if (failed) failures.push(`${failed.body.stepId}: ${String(failed.body.message).split('\n')[0]}`);
         }
       }
       await new Promise(r => setTimeout(r, 50));
     }
     const seconds = (performance.now() - start) / 1000;
+    const completed = [...finals.values()].filter(s => s === 'completed').length;
     console.log(
-      `   20 tasks reached a final state in ${seconds.toFixed(2)} s: ${(20 / seconds).toFixed(1)} tasks/s; render step completed in ${rendered.size}/20`,
+      `   20 tasks reached a final state in ${seconds.toFixed(2)} s: ${(20 / seconds).toFixed(1)} tasks/s; completed ${completed}/20 (render, publish:github, catalog:register), render step completed in ${rendered.size}/20`,
     );
-    console.log('   (tasks end at publish:github, which has no GitHub token here; the render step is what is measured)');
+    const pushed = host.requests.filter(r => r.path.endsWith('/git-receive-pack') && r.status === 200).length;
+    console.log(`   GitHub-compatible host: ${pushed} pushes received`);
+    console.log(
+      `   step durations, median from the task events (whole seconds, as the events are stamped): ${Object.entries(stepMs)
+        .map(([step, times]) => `${step} ${(median(times) / 1000).toFixed(0)} s`)
+        .join(', ')}`,
+    );
+    for (const failure of failures) console.log(`   failed: ${failure}`);
+    // octokit (3.2) includes @octokit/plugin-throttling, whose write limiter is one module-level
+    // Bottleneck group shared by every Octokit in the process: one POST/PUT/PATCH/DELETE per second.
+    console.log(
+      '   (publish:github makes two writes per task, create repository and protect main, and octokit\'s throttling\n' +
+        '    plugin allows one write per second per backend process: at most 0.5 tasks/s per replica, by design)',
+    );
   } finally {
     await backend.stop();
+    await host.stop();
+    await rm(scratch, { recursive: true, force: true });
   }
   console.log(`\n4. Resident memory of this process after the runs: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 }
