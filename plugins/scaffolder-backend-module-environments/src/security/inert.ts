@@ -68,7 +68,9 @@ export function strictYaml(text: string, version: '1.1' | '1.2' = '1.2'): { valu
   return { value: doc.toJS({ maxAliasCount: 0 }), problems };
 }
 
-const markdown = new MarkdownIt('commonmark').enable('table');
+// GFM as markdown-it knows it: tables, strikethrough and linkify (autolinks of www., http://, emails,
+// and bare domains), so a value that became a link shows as link tokens the twin does not have.
+const markdown = new MarkdownIt('commonmark', { linkify: true }).enable(['table', 'strikethrough', 'linkify']);
 
 /** Block token types, and the non-text inline token types, of a Markdown document. */
 function markdownShape(text: string): { blocks: string[]; inline: string[]; texts: string[] } {
@@ -226,7 +228,9 @@ for dir in "$@"; do
   (
     cd "$dir" || exit 1
     export PATH="$stubs:/usr/bin:/bin" STUB_LOG_DIR=$out HOME=$out
-    printf 'CF_TOKEN=t\\nUNIFI_API_KEY=k\\nUNIFI_USERNAME=u\\nUNIFI_PASSWORD=p\\n' > .env
+    # What vals needs to reach 1Password (the production scripts check it before calling vals).
+    export OP_SERVICE_ACCOUNT_TOKEN=placeholder OP_CONNECT_HOST=http://127.0.0.1:9 OP_CONNECT_TOKEN=placeholder
+    printf 'CF_TOKEN=t\\nUNIFI_API_KEY=k\\nUNIFI_USERNAME=u\\nUNIFI_PASSWORD=p\\nAWS_ACCESS_KEY_ID=a\\nAWS_SECRET_ACCESS_KEY=s\\n' > .env
     step() { # step NAME STDIN COMMAND...
       local name=$1 input=$2
       shift 2
@@ -368,14 +372,20 @@ export async function processEscapes(dir: string, c: InertCase, moduleRef: strin
   ];
   const script = c.environment === 'development' ? { deploy: 'deploy.sh', destroy: 'destroy.sh' } : { deploy: 'Makefile', destroy: 'Makefile' };
 
+  // Development's destroy.sh calls nothing: its state is ephemeral, so it lists what to delete by
+  // hand and exits with status 3 (kits/development/destroy.sh.njk). The twin tells which contract
+  // the kit has; the hostile value must not change it.
+  const destroyCallsDagger = c.environment !== 'development' || /^\s*(?:run_glue\s+)?dagger\b/m.test(c.twin.get('destroy.sh') ?? '');
   const steps = c.environment === 'development' ? ['deploy.syntax', 'destroy.syntax', 'deploy', 'plan', 'destroy'] : ['make.dry', 'deploy', 'destroy'];
   for (const step of steps) {
-    if ((await rc(step)) !== '0') fail(step.startsWith('destroy') ? script.destroy : script.deploy, step, `exit ${await rc(step)}: ${await output(step)}`);
+    const want = step === 'destroy' && !destroyCallsDagger ? '3' : '0';
+    if ((await rc(step)) !== want) fail(step.startsWith('destroy') ? script.destroy : script.deploy, step, `exit ${await rc(step)} (expected ${want}): ${await output(step)}`);
   }
   if ((await rc('refuse')) === '0') fail(script.destroy, 'destroy confirmation', 'a wrong confirmation was accepted');
   if ((await calls(out, 'refuse')).some(argv => argv[0] === 'dagger')) fail(script.destroy, 'destroy confirmation', 'dagger ran after a wrong confirmation');
+  if (!destroyCallsDagger && (await calls(out, 'destroy')).some(argv => argv[0] === 'dagger')) fail(script.destroy, 'destroy argv', 'dagger ran, but this destroy.sh calls nothing');
 
-  for (const [step, verb] of [['deploy', 'deploy'], ['destroy', 'destroy']] as const) {
+  for (const [step, verb] of destroyCallsDagger ? ([['deploy', 'deploy'], ['destroy', 'destroy']] as const) : ([['deploy', 'deploy']] as const)) {
     const dagger = (await calls(out, step)).filter(argv => argv[0] === 'dagger');
     if (dagger.length !== 1) {
       fail(script[step], `${step} argv`, `dagger ran ${dagger.length} times`);

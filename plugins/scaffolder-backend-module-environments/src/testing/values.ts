@@ -62,7 +62,7 @@ export const canonicalValues: Record<'development' | 'staging' | 'production', P
     stateRegion: 'eu-central-1',
     locking: 'dynamodb',
     dynamodbTable: 'terraform-state-locks',
-    kmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    kmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-86ef-1234567890ab',
     vault: 'Infrastructure',
   },
 };

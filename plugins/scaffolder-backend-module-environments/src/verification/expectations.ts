@@ -1,6 +1,7 @@
 import { UPSTREAM_MODULE } from '../kits/context';
 import { EnvironmentParameters, ParameterInput, parseParameters } from '../parameters/model';
 import { secretReferences } from '../secrets/references';
+import { GLUE_FUNCTIONS } from './glueModule';
 
 /**
  * What a rendered environment must contain, derived independently of the kits from the
@@ -38,26 +39,37 @@ export type DaggerFunction = 'deploy' | 'plan' | 'destroy';
  * The flags every deploy, plan and destroy of unifi-cloudflare-glue v0.12.2 accepts
  * (src/main/main.py: the parameters of deploy(), plan() and destroy(), in kebab case).
  */
-export const GLUE_FUNCTION_FLAGS = [
-  'kcl-source',
-  'unifi-url',
-  'cloudflare-token',
-  'cloudflare-account-id',
-  'zone-name',
-  'api-url',
-  'unifi-api-key',
-  'unifi-username',
-  'unifi-password',
-  'unifi-insecure',
-  'unifi-only',
-  'cloudflare-only',
-  'terraform-version',
-  'kcl-version',
-  'backend-type',
-  'backend-config-file',
-  'state-dir',
-  'cache-buster',
-] as const;
+export const GLUE_FUNCTION_FLAGS = GLUE_FUNCTIONS.deploy;
+
+/** The committed-or-rendered file each tier passes as --backend-config-file (none in development). */
+export function backendConfigFile(p: EnvironmentParameters): string | undefined {
+  if (p.environment === 'staging') return './backend.rendered.yaml';
+  if (p.environment === 'production') return './backend.yaml';
+  return undefined;
+}
+
+/** The state flags of every call of a tier: deploy and get-tunnel-secrets must use the same. */
+export function stateFlags(p: EnvironmentParameters): string[] {
+  const file = backendConfigFile(p);
+  return file ? ['--backend-type=s3', `--backend-config-file=${file}`] : [];
+}
+
+/** The exact get-tunnel-secrets call a kit must make: same state flags as deploy, Terraform pinned. */
+export function expectedTunnelCall(p: EnvironmentParameters): DaggerCall {
+  return {
+    head: ['call', '-m', `${UPSTREAM_MODULE}@${p.glueVersion}`, 'get-tunnel-secrets'],
+    flags: [
+      '--source=./kcl',
+      '--cloudflare-token=env:CF_TOKEN',
+      `--cloudflare-account-id=${p.cloudflareAccountId}`,
+      `--zone-name=${p.zoneName}`,
+      `--terraform-version=${p.terraformVersion}`,
+      ...stateFlags(p),
+      CACHE_BUSTER,
+    ].sort(),
+    tail: [],
+  };
+}
 
 /** A dagger argv split into the call head, the function's flags and the chained tail. */
 export interface DaggerCall {
@@ -97,7 +109,9 @@ export function expectedDaggerCall(p: EnvironmentParameters, fn: DaggerFunction)
     `--cloudflare-account-id=${p.cloudflareAccountId}`,
     `--zone-name=${p.zoneName}`,
     ...(p.environment === 'development' && p.skipTlsVerify ? ['--unifi-insecure'] : []),
-    ...(p.environment === 'development' ? [] : ['--backend-type=s3', '--backend-config-file=./backend.yaml']),
+    `--terraform-version=${p.terraformVersion}`,
+    `--kcl-version=${p.kclVersion}`,
+    ...stateFlags(p),
     CACHE_BUSTER,
   ];
   return {
@@ -110,6 +124,11 @@ export function expectedDaggerCall(p: EnvironmentParameters, fn: DaggerFunction)
 /** The environment variables dagger must receive: the Cloudflare token and the UniFi credentials. */
 export function secretVariables(p: EnvironmentParameters): string[] {
   return ['CF_TOKEN', ...(p.unifiAuth === 'apiKey' ? ['UNIFI_API_KEY'] : ['UNIFI_USERNAME', 'UNIFI_PASSWORD'])];
+}
+
+/** The variables a developer's .env must set (development, staging): the secrets, and staging's AWS keys. */
+export function requiredDotEnv(p: EnvironmentParameters): string[] {
+  return [...secretVariables(p), ...(p.environment === 'staging' ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] : [])];
 }
 
 /** staging backend.yaml, parsed. */

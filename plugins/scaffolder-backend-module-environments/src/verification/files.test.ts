@@ -15,6 +15,7 @@ import {
   expectedSecretsTemplate,
   expectedStagingBackend,
 } from './expectations';
+import { Harness } from './harness';
 import { checkKclMain, checkKclMod } from './kclChecker';
 import { buildMatrix, TRICKY_DESCRIPTIONS } from './matrix';
 import { run } from './processes';
@@ -151,7 +152,7 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     });
 
     it('the backend.yaml that vals eval renders parses and holds resolved values only', async () => {
-      const result = await run('vals', ['eval', '-f', 'backend.yaml.tmpl'], { cwd: r().dir, env: stubs.env() });
+      const result = await run('vals', ['eval', '-f', 'backend.yaml.tmpl'], { cwd: r().dir, env: stubs.env(Harness.vaultAccess(r())) });
       expect(result.code).toBe(0);
       const backendYaml = parse(result.stdout);
       const template = expectedProductionBackendTemplate(r().params);
@@ -173,7 +174,7 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
 
   it('git check-ignore: .env and plan-output/ are ignored, every rendered file is tracked (also case-insensitively)', async () => {
     const files = [...r().files.keys()];
-    const extra = ['.env', '.env.local', 'plan-output/x', 'backend.yaml'];
+    const extra = ['.env', '.env.local', 'plan-output/x', 'backend.yaml', 'backend.rendered.yaml'];
     for (const ignoreCase of [false, true]) {
       const ignored = await ignoredPaths(r().dir, [...files, ...extra.filter(f => !files.includes(f))], ignoreCase);
       for (const file of files) expect({ file, ignoreCase, ignored: ignored.has(file) }).toEqual({ file, ignoreCase, ignored: false });
@@ -183,7 +184,12 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
         envLocal: true,
         plan: true,
       });
-      expect({ ignoreCase, backendYaml: ignored.has('backend.yaml') }).toEqual({ ignoreCase, backendYaml: environment === 'production' });
+      // The files that hold the state's secrets for one run: production's backend.yaml, staging's backend.rendered.yaml.
+      expect({ ignoreCase, backendYaml: ignored.has('backend.yaml'), rendered: ignored.has('backend.rendered.yaml') }).toEqual({
+        ignoreCase,
+        backendYaml: environment === 'production',
+        rendered: environment === 'staging',
+      });
     }
   });
 

@@ -29,6 +29,8 @@ export interface RunStubbedOptions {
   kcl?: boolean;
   /** Extra environment variables for the command. */
   env?: Record<string, string>;
+  /** Keep the stand-in module's remote state (S3 objects) from the previous command. */
+  keepState?: boolean;
 }
 
 /**
@@ -63,12 +65,20 @@ export class Harness {
     return Object.fromEntries(names.map(n => [n, values[n]]));
   }
 
+  /** What a production user exports for vals: the service-account token, or the Connect server. */
+  static vaultAccess(r: Rendered): Record<string, string> {
+    if (r.params.environment !== 'production') return {};
+    return r.params.secretsProvider === 'onepasswordconnect'
+      ? { OP_CONNECT_HOST: 'https://connect.example.com', OP_CONNECT_TOKEN: `${SECRET_MARKER}-connect-token` }
+      : { OP_SERVICE_ACCOUNT_TOKEN: `ops_${SECRET_MARKER}-service-account` };
+  }
+
   private async setUp(r: Rendered, options: RunStubbedOptions) {
-    await this.stubs.reset();
+    await this.stubs.reset(options.keepState);
     await this.stubs.control({ ...options.control, expectSecrets: this.expectedSecrets(r) });
     return {
       cwd: r.dir,
-      env: this.stubs.env(options.env ?? {}, { kcl: options.kcl }),
+      env: this.stubs.env({ ...Harness.vaultAccess(r), ...(options.env ?? {}) }, { kcl: options.kcl }),
       input: options.input,
     };
   }
@@ -146,10 +156,15 @@ export function daggerCallProblems(call: StubCall, r: Rendered, fn: DaggerFuncti
   if (!call.kclSource?.kclMod || !call.kclSource?.mainK) {
     problems.push(`--kcl-source ${call.kclSource?.path} lacks kcl.mod or main.k (${JSON.stringify(call.kclSource)})`);
   }
+  if (call.outcome !== 'ok') problems.push(`the stand-in module answered ${call.outcome}: ${call.message}`);
   if (p.environment === 'development') {
     if (call.backendConfigFile) problems.push('development passes a backend config file');
   } else if (!call.backendConfigFile?.exists) {
     problems.push(`the backend config file does not exist while dagger runs (${JSON.stringify(call.backendConfigFile)})`);
+  } else {
+    // The S3 backend can authenticate only with keys in the file (no AWS_* reaches the module).
+    if (call.backendConfigFile.mode !== '600') problems.push(`the backend config file's mode while dagger runs is ${call.backendConfigFile.mode}, expected 600`);
+    if (!call.backendConfigFile.credentials) problems.push('the backend config file holds no access_key and secret_key');
   }
   if (p.environment === 'production') {
     if (call.backendYaml?.mode !== '600') problems.push(`backend.yaml mode while dagger runs is ${call.backendYaml?.mode}, expected 600`);

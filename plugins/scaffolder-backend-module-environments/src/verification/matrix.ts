@@ -48,12 +48,16 @@ export function label63(prefix: string): string {
   return label;
 }
 
-/** Nine services: every distribution with every protocol, ports from 1 to 65535. */
+/**
+ * Seven services: every distribution with every protocol it can carry (tcp only in local DNS:
+ * the module's tunnel origins are http and https only), ports from 1 to 65535.
+ */
 export function everyDistributionAndProtocol(zone: string): Service[] {
-  const ports = [1, 80, 443, 8080, 8443, 9000, 22, 5432, 65535];
+  const ports = [1, 80, 443, 8080, 8443, 9000, 65535];
   const services: Service[] = [];
   for (const distribution of DISTRIBUTIONS) {
     for (const protocol of PROTOCOLS) {
+      if (protocol === 'tcp' && distribution !== 'unifi_only') continue;
       const name = `${distribution.replace(/_/g, '-')}-${protocol}`;
       services.push({
         name,
@@ -125,6 +129,8 @@ export function buildMatrix(): MatrixCase[] {
         ...common('dev-one', 'example.org', next()),
         environment: 'development',
         glueVersion: 'v0.13.0',
+        terraformVersion: '1.9.8',
+        kclVersion: 'v0.12.3',
         unifiHost: '10.0.0.1',
         unifiPort: 8443,
         unifiAuth: 'usernamePassword',
@@ -200,6 +206,8 @@ export function buildMatrix(): MatrixCase[] {
         stateBucket: 'acme.state.bucket',
         stateRegion: 'us-gov-west-1',
         stateKey: 'envs/staging/dns_v2.tfstate',
+        terraformVersion: '1.10.5',
+        kclVersion: 'v0.11.0',
       } as ParameterInput,
     },
     {
@@ -292,6 +300,8 @@ export function buildMatrix(): MatrixCase[] {
         stateRegion: 'us-east-1',
         locking: 'dynamodb',
         dynamodbTable: 'tf_locks.v2',
+        terraformVersion: '1.12.1',
+        kclVersion: 'v0.12.3',
         secretsProvider: 'onepasswordconnect',
         vault: 'Prod-Vault-1',
       } as ParameterInput,
@@ -365,7 +375,7 @@ export function buildMatrix(): MatrixCase[] {
         stateRegion: 'eu-central-1',
         locking: 'dynamodb',
         dynamodbTable: 'terraform-state-locks',
-        kmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        kmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-14cd-b6ef-1234567890ab',
         vault: label63('Vault'),
       } as ParameterInput,
     },

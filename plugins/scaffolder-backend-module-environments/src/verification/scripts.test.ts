@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startScaffolderBackend } from '../testing/backend';
+import { expectedTunnelCall, splitDaggerArgv } from './expectations';
+import { fakeTunnelToken } from './glueModule';
 import { bashSyntax, bashSyntaxAll, confirmation, daggerCallProblems, Harness, Outcome, shellcheck, shellScripts } from './harness';
 import { extractRecipes, phonyTargets } from './makeRecipes';
 import { buildMatrix } from './matrix';
@@ -35,6 +37,11 @@ afterAll(async () => {
   await backend?.stop();
   await work?.cleanup();
 });
+
+/** The file each tier renders with the backend's secrets for one run. */
+function renderedBackend(environment: string): string {
+  return environment === 'staging' ? 'backend.rendered.yaml' : 'backend.yaml';
+}
 
 /** A readable summary of a run for failure messages. */
 function summary(o: Outcome) {
@@ -82,32 +89,44 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       expectOneDaggerCall(o, r(), 'deploy');
     });
 
-    it('./destroy.sh --force calls dagger destroy without asking', async () => {
-      const o = await harness.run(r(), './destroy.sh', ['--force']);
-      expectSucceeded(o);
-      expectOneDaggerCall(o, r(), 'destroy');
-    });
-
-    it('echo NAME | ./destroy.sh destroys after the confirmation', async () => {
-      const o = await harness.run(r(), './destroy.sh', [], { input: confirmation(r()) });
-      expectSucceeded(o);
-      expectOneDaggerCall(o, r(), 'destroy');
-    });
-
-    it('./destroy.sh with a wrong, partial or missing confirmation fails and never calls dagger', async () => {
-      for (const input of ['wrong\n', `${r().params.name}x\n`, `${r().params.name.slice(0, -1)}\n`, '', '\n']) {
-        const o = await harness.run(r(), './destroy.sh', [], { input });
-        expect({ input, failed: o.result.code !== 0, dagger: o.dagger.length }).toEqual({ input, failed: true, dagger: 0 });
+    it('./destroy.sh (with or without --force, whatever the input) removes nothing, never calls dagger, says so and exits 3', async () => {
+      // Ephemeral state: the module's destroy would find nothing and still print success.
+      for (const [args, input] of [[[], confirmation(r())], [['--force'], '']] as const) {
+        const o = await harness.run(r(), './destroy.sh', [...args], { input });
+        expect({ args, code: o.result.code, calls: o.calls.length }).toEqual({ args, code: 3, calls: 0 });
+        expect(o.result.stderr).toContain('Nothing was destroyed.');
+        expect(o.result.stdout + o.result.stderr).not.toMatch(/Destroyed|destroyed successfully|✓/);
+        expect(o.result.stderr).toContain(r().params.deviceHostname);
+        for (const s of r().params.services.filter(x => x.distribution !== 'unifi_only')) expect(o.result.stderr).toContain(s.publicHostname!);
+        // The module's UniFi generator makes each locally published service a CNAME (generators/unifi.k).
+        for (const s of r().params.services.filter(x => x.distribution !== 'cloudflare_only')) expect(o.result.stderr).toContain(`${s.name}.${r().params.internalDomain}`);
       }
     });
 
-    it('a failing dagger makes ./deploy.sh, ./deploy.sh --plan and ./destroy.sh fail', async () => {
+    it('a failing dagger makes ./deploy.sh and ./deploy.sh --plan fail with its status', async () => {
       for (const args of [[], ['--plan']]) {
         const o = await harness.run(r(), './deploy.sh', args, { control: { daggerExit: 3 } });
         expect({ args, code: o.result.code, dagger: o.dagger.length }).toEqual({ args, code: 3, dagger: 1 });
       }
-      const o = await harness.run(r(), './destroy.sh', ['--force'], { env: { STUB_DAGGER_EXIT: '4' } });
-      expect({ code: o.result.code, dagger: o.dagger.length }).toEqual({ code: 4, dagger: 1 });
+    });
+
+    it('a module that answers ✗ Failed (dagger exits 0) makes ./deploy.sh and --plan fail, showing the message', async () => {
+      for (const args of [[], ['--plan']]) {
+        const o = await harness.run(r(), './deploy.sh', args, { control: { glueFail: true } });
+        expect({ args, failed: o.result.code !== 0, outcome: o.dagger.map(c => c.outcome) }).toEqual({ args, failed: true, outcome: ['failed'] });
+        expect(o.result.stdout + o.result.stderr).toContain('✗ Failed: Terraform');
+        expect(o.result.stdout).not.toMatch(/^Deployed|Plan exported/m);
+      }
+    });
+
+    it('./deploy.sh --tunnel-token calls get-tunnel-secrets with the state flags of deploy (none) and says plainly that ephemeral state cannot serve the token', async () => {
+      const o = await harness.run(r(), './deploy.sh', ['--tunnel-token']);
+      expect(o.dagger.map(c => [c.fn, c.outcome])).toEqual([['get-tunnel-secrets', 'failed']]);
+      expect(splitDaggerArgv(o.dagger[0].argv)).toEqual(expectedTunnelCall(r().params));
+      expect(o.result.code).toBe(1);
+      expect(o.result.stderr).toMatch(/ephemeral/);
+      expect(o.result.stderr).toContain('Zero Trust > Networks > Tunnels');
+      expect(o.result.stderr).toContain('cloudflared service install');
     });
 
     it('an unknown option fails with usage and never calls dagger', async () => {
@@ -121,7 +140,7 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       const env = path.join(r().dir, '.env');
       await rename(env, `${env}.aside`);
       try {
-        for (const [script, args] of [['./deploy.sh', []], ['./destroy.sh', ['--force']]] as const) {
+        for (const [script, args] of [['./deploy.sh', []], ['./deploy.sh', ['--tunnel-token']]] as const) {
           const o = await harness.run(r(), script, [...args]);
           expect({ script, failed: o.result.code !== 0, dagger: o.dagger.length }).toEqual({ script, failed: true, dagger: 0 });
           expect(o.result.stderr).toContain('cp .env.example .env');
@@ -150,7 +169,7 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     it('every Make recipe, as make expands it, passes bash -n and shellcheck -S style', async () => {
       const makefile = r().files.get('Makefile')!;
       const targets = phonyTargets(makefile);
-      expect(targets.sort()).toEqual(['clean', 'deploy', 'destroy', 'help', 'plan', 'validate']);
+      expect(targets.sort()).toEqual(['clean', 'deploy', 'destroy', 'help', 'plan', 'tunnel-token', 'validate']);
       const recipes = await extractRecipes(r().dir, targets, path.join(r().dir, '..', `${id}.recipes`));
       expect(recipes.length).toBeGreaterThan(targets.length);
       for (const recipe of recipes) {
@@ -191,12 +210,32 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       }
     });
 
-    it('a failing dagger makes make plan, deploy and destroy fail', async () => {
-      for (const target of ['plan', 'deploy', 'destroy']) {
+    it('a failing dagger makes make plan, deploy, tunnel-token and destroy fail', async () => {
+      for (const target of ['plan', 'deploy', 'tunnel-token', 'destroy']) {
         const o = await harness.make(r(), target, { input: confirmation(r()), control: { daggerExit: 3 }, env: { STUB_DAGGER_EXIT: '3' } });
         expect({ target, failed: o.result.code !== 0, dagger: o.dagger.length }).toEqual({ target, failed: true, dagger: 1 });
-        expect(o.result.stdout).not.toContain('Plan exported');
+        expect(o.result.stdout).not.toMatch(/Plan exported|^Deployed/m);
       }
+    });
+
+    it('a module that answers ✗ Failed (dagger exits 0) makes make plan, deploy, tunnel-token and destroy fail, showing the message', async () => {
+      for (const target of ['plan', 'deploy', 'tunnel-token', 'destroy']) {
+        const o = await harness.make(r(), target, { input: confirmation(r()), control: { glueFail: true } });
+        expect({ target, failed: o.result.code !== 0, outcome: o.dagger.map(c => c.outcome) }).toEqual({ target, failed: true, outcome: ['failed'] });
+        expect(o.result.stdout + o.result.stderr).toContain('✗ Failed');
+        expect(o.result.stdout).not.toMatch(/Plan exported|^Deployed/m);
+      }
+    });
+
+    it('make tunnel-token after make deploy prints the tunnel token, from the same state backend', async () => {
+      const deploy = await harness.make(r(), 'deploy');
+      expectOneDaggerCall(deploy, r(), 'deploy');
+      const o = await harness.make(r(), 'tunnel-token', { keepState: true });
+      expectSucceeded(o);
+      expect(o.dagger.map(c => [c.fn, c.outcome])).toEqual([['get-tunnel-secrets', 'ok']]);
+      expect(splitDaggerArgv(o.dagger[0].argv)).toEqual(expectedTunnelCall(r().params));
+      const tunnels = r().params.services.some(s => s.distribution !== 'unifi_only');
+      if (tunnels) expect(o.result.stdout).toContain(`Token: ${fakeTunnelToken(r().params.deviceMac)}`);
     });
 
     it('make help (and plain make) lists every target and calls nothing', async () => {
@@ -225,8 +264,8 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     it('make clean removes local leftovers and keeps every committed file', async () => {
       await mkdir(path.join(r().dir, 'plan-output'), { recursive: true });
       await writeFile(path.join(r().dir, 'plan-output', 'x'), 'x');
+      await writeFile(path.join(r().dir, renderedBackend(environment)), 'secret: fakesecret\n', { mode: 0o600 });
       if (environment === 'production') {
-        await writeFile(path.join(r().dir, 'backend.yaml'), 'secret: fakesecret\n', { mode: 0o600 });
         await writeFile(path.join(r().dir, 'x.rendered'), 'fakesecret\n');
       }
       const o = await harness.make(r(), 'clean');
@@ -238,6 +277,10 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
         expect({ file, kept: existsSync(path.join(r().dir, file)) }).toEqual({ file, kept: true });
       }
       if (environment === 'production') expect(existsSync(path.join(r().dir, 'backend.yaml'))).toBe(false);
+      if (environment === 'staging') {
+        expect(existsSync(path.join(r().dir, 'backend.rendered.yaml'))).toBe(false);
+        expect(existsSync(path.join(r().dir, 'backend.yaml'))).toBe(true);
+      }
     });
   }
 
@@ -261,26 +304,52 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     });
   }
 
+  if (environment !== 'development') {
+    const backendFile = () => path.join(r().dir, renderedBackend(environment));
+    const facts = (o: Outcome) => {
+      const f = o.dagger[0]?.backendConfigFile;
+      return f && { path: f.path, mode: f.mode, refs: f.refs, credentials: f.credentials };
+    };
+    const expectedFacts = () => ({ path: `./${renderedBackend(environment)}`, mode: '600', refs: 0, credentials: true });
+
+    it(`renders ${renderedBackend(environment)} with mode 600, the AWS keys and no references while dagger runs, and removes it after success`, async () => {
+      // In order, against one remote state: tunnel-token reads what deploy stored.
+      for (const [target, input] of [['plan', ''], ['deploy', ''], ['tunnel-token', ''], ['destroy', confirmation(r())]]) {
+        const o = await harness.make(r(), target, { input, keepState: target !== 'plan' });
+        expect({ target, code: o.result.code, facts: facts(o) }).toEqual({ target, code: 0, facts: expectedFacts() });
+        expect({ target, left: existsSync(backendFile()) }).toEqual({ target, left: false });
+      }
+    });
+
+    it(`removes ${renderedBackend(environment)} after a failing dagger and after a ✗ Failed answer`, async () => {
+      for (const target of ['plan', 'deploy']) {
+        for (const control of [{ daggerExit: 5 }, { glueFail: true }]) {
+          const o = await harness.make(r(), target, { control });
+          expectFailed(o);
+          expect({ target, control, facts: facts(o) }).toEqual({ target, control, facts: expectedFacts() });
+          expect({ target, control, left: existsSync(backendFile()) }).toEqual({ target, control, left: false });
+        }
+      }
+    });
+
+    it.each(['SIGINT', 'SIGTERM'] as const)(`removes ${renderedBackend(environment)} when make deploy is interrupted with %s while dagger runs`, async signal => {
+      const o = await harness.interrupt(r(), 'deploy', signal);
+      expect({ daggerStarted: o.daggerStarted, stoppedBySignal: o.afterSignalMs < 10_000 }).toEqual({ daggerStarted: true, stoppedBySignal: true });
+      expectFailed(o);
+      expect(facts(o)).toEqual(expectedFacts());
+      expect(existsSync(backendFile())).toBe(false);
+    });
+
+    it(`make validate removes a stale ${renderedBackend(environment)} left by an earlier run`, async () => {
+      await writeFile(backendFile(), 'access_key: fakesecret-stale\n', { mode: 0o644 });
+      const o = await harness.make(r(), 'validate');
+      expectSucceeded(o);
+      expect(existsSync(backendFile())).toBe(false);
+    });
+  }
+
   if (environment === 'production') {
     const backendYaml = () => path.join(r().dir, 'backend.yaml');
-
-    it('renders backend.yaml with mode 600 and no references while dagger runs, and removes it after success', async () => {
-      for (const [target, input] of [['plan', ''], ['deploy', ''], ['destroy', confirmation(r())]]) {
-        const o = await harness.make(r(), target, { input });
-        expectSucceeded(o);
-        expect(o.dagger[0].backendYaml).toEqual({ mode: '600', refs: 0 });
-        expect({ target, left: existsSync(backendYaml()) }).toEqual({ target, left: false });
-      }
-    });
-
-    it('removes backend.yaml after a failing dagger', async () => {
-      for (const target of ['plan', 'deploy']) {
-        const o = await harness.make(r(), target, { control: { daggerExit: 5 } });
-        expectFailed(o);
-        expect(o.dagger[0].backendYaml).toEqual({ mode: '600', refs: 0 });
-        expect({ target, left: existsSync(backendYaml()) }).toEqual({ target, left: false });
-      }
-    });
 
     it('fails without calling dagger and leaves no backend.yaml when vals cannot resolve the secrets', async () => {
       const o = await harness.make(r(), 'deploy', { control: { valsExit: 1 } });
@@ -289,21 +358,6 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       expect(existsSync(backendYaml())).toBe(false);
     });
 
-    it.each(['SIGINT', 'SIGTERM'] as const)('removes backend.yaml when make deploy is interrupted with %s while dagger runs', async signal => {
-      const o = await harness.interrupt(r(), 'deploy', signal);
-      // Stopped by the signal, not by the 30 s safety kill of the process group.
-      expect({ daggerStarted: o.daggerStarted, stoppedBySignal: o.afterSignalMs < 10_000 }).toEqual({ daggerStarted: true, stoppedBySignal: true });
-      expectFailed(o);
-      expect(o.dagger[0].backendYaml).toEqual({ mode: '600', refs: 0 });
-      expect({ left: existsSync(backendYaml()), stderr: o.result.stderr.slice(-400) }).toEqual({ left: false, stderr: expect.any(String) });
-    });
-
-    it('make validate removes a stale backend.yaml left by an earlier run', async () => {
-      await writeFile(backendYaml(), 'access_key: fakesecret-stale\n', { mode: 0o644 });
-      const o = await harness.make(r(), 'validate');
-      expectSucceeded(o);
-      expect(existsSync(backendYaml())).toBe(false);
-    });
 
     it('resolves the secrets with vals: eval for backend.yaml, exec for the dagger environment', async () => {
       const o = await harness.make(r(), 'deploy');

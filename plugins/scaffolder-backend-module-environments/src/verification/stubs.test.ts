@@ -1,4 +1,5 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalValues } from '../testing/values';
 import { expectedDaggerCall, parametersOf } from './expectations';
@@ -42,9 +43,10 @@ describe('the stub programs', () => {
     const odd = ['plain', 'with space', `quote ' and " and \\`, 'new\nline', 'tab\there', 'bell\u0007', 'café ☕', ''];
     await stubs.control({ expectSecrets: { CF_TOKEN: 'the-token', UNIFI_API_KEY: 'the-key' } });
     const result = await run('dagger', odd, { cwd: dir, env: stubs.env({ CF_TOKEN: 'the-token', UNIFI_API_KEY: 'other' }) });
-    expect(result.code).toBe(0);
+    // Not a dagger call: refused like the real CLI, and recorded all the same.
+    expect(result.code).toBe(1);
     const [call] = await stubs.calls();
-    expect(call).toMatchObject({ tool: 'dagger', argv: odd, cwd: dir, secrets: { CF_TOKEN: 'expected', UNIFI_API_KEY: 'different' } });
+    expect(call).toMatchObject({ tool: 'dagger', argv: odd, cwd: dir, outcome: 'refused', secrets: { CF_TOKEN: 'expected', UNIFI_API_KEY: 'different' } });
     expect(call.env).toEqual(expect.arrayContaining(['CF_TOKEN', 'UNIFI_API_KEY', 'HOME', 'PATH']));
     expect(call.env).not.toContain('UNIFI_PASSWORD');
     const log = await readFile(stubs.logFile, 'utf8');
@@ -65,14 +67,17 @@ describe('the stub programs', () => {
   it('dagger records the --kcl-source contents, the backend config file and the mode of backend.yaml', async () => {
     await writeFile(path.join(dir, 'kcl', 'main.k'), 'x = 1\n');
     await writeFile(path.join(dir, 'backend.yaml'), '# ref+op://in/a/comment\nbucket: ref+op://V/I/bucket\n', { mode: 0o640 });
-    await sh('chmod 640 backend.yaml && dagger call --kcl-source=./kcl --backend-config-file=./backend.yaml export --path=./out');
+    await sh('chmod 640 backend.yaml && dagger call -m glue plan --kcl-source=./kcl --backend-type=s3 --backend-config-file=./backend.yaml export --path=./out');
     const [call] = await stubs.calls();
     expect(call).toMatchObject({
+      fn: 'plan',
+      outcome: 'failed',
       kclSource: { path: './kcl', kclMod: false, mainK: true },
-      backendConfigFile: { path: './backend.yaml', exists: true },
+      backendConfigFile: { path: './backend.yaml', exists: true, mode: '640', refs: 1, credentials: false },
       backendYaml: { mode: '640', refs: 1 },
     });
-    expect((await stat(path.join(dir, 'out', 'plan.txt'))).isFile()).toBe(true);
+    // plan raised (no UniFi credentials given), so nothing was exported.
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
   });
 
   it('vals eval resolves op and onepasswordconnect references (not comments) and refuses any other reference', async () => {
@@ -80,28 +85,42 @@ describe('the stub programs', () => {
       path.join(dir, 'tmpl.yaml'),
       '# ref+vault://only/a/comment\na: "ref+op://Vault/item/field-one"\nb: ref+op://Vault/item/section/field-two\nc: "ref+onepasswordconnect://Vault/item#/field-three"\nd: plain\n',
     );
-    const eval1 = await sh('vals eval -f tmpl.yaml');
+    const access = { OP_SERVICE_ACCOUNT_TOKEN: 'ops_x', OP_CONNECT_HOST: 'https://connect', OP_CONNECT_TOKEN: 'c' };
+    const eval1 = await sh('vals eval -f tmpl.yaml', access);
     expect(eval1.code).toBe(0);
     expect(eval1.stdout).toBe(
       `# ref+vault://only/a/comment\na: "${valsFake('field-one')}"\nb: ${valsFake('field-two')}\nc: "${valsFake('field-three')}"\nd: plain\n`,
     );
     await writeFile(path.join(dir, 'bad.yaml'), 'a: ref+file://etc/passwd\n');
-    const bad = await sh('vals eval -f bad.yaml');
+    const bad = await sh('vals eval -f bad.yaml', access);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/unsupported or malformed reference/);
-    expect((await sh('vals eval -f tmpl.yaml', { STUB_VALS_EXIT: '1' })).code).not.toBe(0);
+    expect((await sh('vals eval -f tmpl.yaml', { ...access, STUB_VALS_EXIT: '1' })).code).not.toBe(0);
+  });
+
+  it('vals resolves op references only with OP_SERVICE_ACCOUNT_TOKEN and Connect references only with OP_CONNECT_HOST and OP_CONNECT_TOKEN', async () => {
+    // helmfile/vals pkg/providers/onepassword uses the 1Password SDK with a service-account token;
+    // an `op signin` session is not read. pkg/providers/onepasswordconnect reads the two OP_CONNECT_ variables.
+    await writeFile(path.join(dir, 'op.yaml'), 'a: ref+op://Vault/item/field\n');
+    await writeFile(path.join(dir, 'connect.yaml'), 'a: ref+onepasswordconnect://Vault/item#/field\n');
+    const op = await sh('vals eval -f op.yaml');
+    expect({ code: op.code, names: /OP_SERVICE_ACCOUNT_TOKEN/.test(op.stderr) }).toEqual({ code: 1, names: true });
+    expect((await sh('vals eval -f op.yaml', { OP_SERVICE_ACCOUNT_TOKEN: 'ops_x' })).code).toBe(0);
+    const connect = await sh('vals eval -f connect.yaml', { OP_CONNECT_HOST: 'https://connect' });
+    expect({ code: connect.code, names: /OP_CONNECT_TOKEN/.test(connect.stderr) }).toEqual({ code: 1, names: true });
+    expect((await sh('vals eval -f connect.yaml', { OP_CONNECT_HOST: 'https://connect', OP_CONNECT_TOKEN: 'c' })).code).toBe(0);
   });
 
   it('vals exec gives the command only the secrets, like the real vals without -i, and the environment too with -i', async () => {
     await writeFile(path.join(dir, 'secrets.yaml'), '"CF_TOKEN": "ref+op://V/cloudflare/credential"\nUNIFI_API_KEY: ref+op://V/unifi/api-key\n');
-    const bare = await sh('vals exec -f secrets.yaml -- dagger call', { CF_TOKEN: 'from-shell' });
-    const inherit = await sh('vals exec -i -f secrets.yaml -- dagger call', { CF_TOKEN: 'from-shell' });
-    expect([bare.code, inherit.code]).toEqual([0, 0]);
+    const shell = { CF_TOKEN: 'from-shell', OP_SERVICE_ACCOUNT_TOKEN: 'ops_x' };
+    await sh('vals exec -f secrets.yaml -- dagger call', shell);
+    await sh('vals exec -i -f secrets.yaml -- dagger call', shell);
     const calls = (await stubs.calls()).filter((c: StubCall) => c.tool === 'dagger');
     expect(calls[0].env?.sort()).toEqual(['CF_TOKEN', 'UNIFI_API_KEY']);
     expect(calls[1].env).toEqual(expect.arrayContaining(['CF_TOKEN', 'UNIFI_API_KEY', 'HOME', 'PATH']));
     await stubs.control({ expectSecrets: { CF_TOKEN: valsFake('credential'), UNIFI_API_KEY: valsFake('api-key') } });
-    await sh('vals exec -i -f secrets.yaml -- dagger call', { CF_TOKEN: 'from-shell' });
+    await sh('vals exec -i -f secrets.yaml -- dagger call', shell);
     const last = (await stubs.calls()).filter((c: StubCall) => c.tool === 'dagger').pop()!;
     expect(last.secrets).toEqual({ CF_TOKEN: 'expected', UNIFI_API_KEY: 'expected' });
   });
@@ -177,8 +196,10 @@ describe('dagger call checks', () => {
       env: ['CF_TOKEN', 'UNIFI_USERNAME', 'UNIFI_PASSWORD'],
       secrets: { CF_TOKEN: 'expected', UNIFI_USERNAME: 'expected', UNIFI_PASSWORD: 'expected' },
       kclSource: { path: './kcl', kclMod: true, mainK: true },
-      backendConfigFile: { path: './backend.yaml', exists: true },
+      backendConfigFile: { path: './backend.rendered.yaml', exists: true, mode: '600', refs: 0, credentials: true },
       backendYaml: { mode: '644', refs: 0 },
+      fn: 'deploy',
+      outcome: 'ok',
     };
   };
 
@@ -196,6 +217,10 @@ describe('dagger call checks', () => {
     ['a missing backend config file', (c: StubCall) => ({ ...c, backendConfigFile: { path: './backend.yaml', exists: false } }), /does not exist/],
     ['a secret with another value (upstream defect 7)', (c: StubCall) => ({ ...c, secrets: { ...c.secrets, CF_TOKEN: 'different' as const } }), /CF_TOKEN reached dagger with a different value/],
     ['the credentials of the other auth mode', (c: StubCall) => ({ ...c, env: [...c.env!, 'UNIFI_API_KEY'] }), /UNIFI_API_KEY reaches dagger/],
+    ['a ✗ Failed answer of the module (dagger exited 0)', (c: StubCall) => ({ ...c, outcome: 'failed' as const, message: '✗ Failed: Terraform init failed' }), /answered failed: ✗ Failed/],
+    ['a backend config file without the AWS keys', (c: StubCall) => ({ ...c, backendConfigFile: { ...c.backendConfigFile!, credentials: false } }), /no access_key and secret_key/],
+    ['a world-readable backend config file', (c: StubCall) => ({ ...c, backendConfigFile: { ...c.backendConfigFile!, mode: '644' } }), /mode while dagger runs is 644/],
+    ['Terraform left at "latest"', (c: StubCall) => ({ ...c, argv: c.argv.filter(a => !a.startsWith('--terraform-version=')) }), /argv is/],
   ])('report %s', (_name, mutate, message) => {
     expect(daggerCallProblems(mutate(good()), r, 'deploy').join('\n')).toMatch(message);
   });

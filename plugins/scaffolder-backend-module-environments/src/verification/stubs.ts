@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GLUE_MODULE_EPILOGUE, GLUE_MODULE_PROGRAM } from './glueModule';
 
 /**
  * Stub `dagger`, `vals` and `kcl` programs for running the rendered scripts and Makefiles
- * for real. They are bash scripts placed first on PATH; each call appends one JSON line to a
- * log: the argv, the working directory, the NAMES of the environment variables that matter
- * (never their values), and what the caller left on disk for the tool.
+ * for real. `dagger` is the stand-in for unifi-cloudflare-glue v0.12.2 whose contract lives in
+ * glueModule.ts; this file adds the call recording around it. They are bash scripts placed
+ * first on PATH; each call appends one JSON line to a log: the argv, the working directory,
+ * the NAMES of the environment variables that matter (never their values), and what the
+ * caller left on disk for the tool.
  *
  * The log and control paths are baked into the scripts because `vals exec` (like the real
  * one) may start its command with an empty environment. Behaviour is controlled by env vars
- * (STUB_DAGGER_EXIT, STUB_DAGGER_SLEEP, STUB_VALS_EXIT, STUB_KCL_EXIT) or, where the
- * environment does not reach the stub, by files of the same name in the control directory.
+ * (STUB_DAGGER_EXIT, STUB_DAGGER_SLEEP, STUB_GLUE_FAIL, STUB_VALS_EXIT, STUB_VALS_EVAL_EXIT,
+ * STUB_KCL_EXIT) or, where the environment does not reach the stub, by files of the same
+ * name in the control directory.
  */
 
 /** Every fake secret contains this marker, so "no secret in argv" is one substring check. */
@@ -52,8 +56,14 @@ export interface StubCall {
   backendYaml?: { mode: string; refs: number } | null;
   /** dagger: the --kcl-source directory and whether it holds kcl.mod and main.k. */
   kclSource?: { path: string; kclMod: boolean; mainK: boolean } | null;
-  /** dagger: the --backend-config-file and whether it existed. */
-  backendConfigFile?: { path: string; exists: boolean } | null;
+  /** dagger: the --backend-config-file: whether it existed, its mode, vals references left, and whether it holds access_key and secret_key. */
+  backendConfigFile?: { path: string; exists: boolean; mode?: string; refs?: number; credentials?: boolean } | null;
+  /** dagger: the function called (deploy, plan, destroy, get-tunnel-secrets), '' if refused before. */
+  fn?: string;
+  /** dagger: what the stand-in module did: ok, failed (✗ Failed text or a raise) or refused by the CLI. */
+  outcome?: 'ok' | 'failed' | 'refused';
+  /** dagger: the first line of what it answered. */
+  message?: string;
   /** vals exec: whether -i (inherit the environment) was given. */
   inherit?: boolean;
   /** kcl: whether kcl.mod and main.k were in the working directory. */
@@ -112,84 +122,86 @@ function header(log: string, control: string, what: string): string {
   ].join('\n');
 }
 
-const DAGGER = String.raw`
-# Exported variables only (bash sets PATH for itself when the environment has none).
-names=()
-for name in ${RECORDED_ENV.join(' ')}; do
-  if [[ -v $name && ${'$'}{!name@a} == *x* ]]; then names+=("$name"); fi
-done
-# vals exec may have emptied the environment; the stub still needs its tools.
-export PATH=${'$'}{PATH:-/usr/local/bin:/usr/bin:/bin}
-secrets='' sep=''
-if [[ -f $control/expect ]]; then
-  while read -r name digest; do
-    [[ -n $name ]] || continue
-    if ! [[ -v $name && ${'$'}{!name@a} == *x* ]]; then
-      state=missing
-    else
-      actual=$(printf '%s' "${'$'}{!name}" | sha256sum)
-      if [[ ${'$'}{actual%% *} == "$digest" ]]; then state=expected; else state=different; fi
-    fi
-    json_str "$name"
-    secrets+="$sep$REPLY:"
-    json_str "$state"
-    secrets+=$REPLY
-    sep=','
-  done < "$control/expect"
-fi
-backend=null
-if [[ -e backend.yaml ]]; then
-  refs=0
-  while IFS= read -r line || [[ -n $line ]]; do
-    [[ $line =~ ^[[:space:]]*# ]] && continue
-    [[ $line == *ref+* ]] && refs=$((refs + 1))
-  done < backend.yaml
-  mode=$(stat -c %a backend.yaml)
-  backend="{\"mode\":\"$mode\",\"refs\":$refs}"
-fi
-kcl_source=null
-config_file=null
-export_path=''
-for arg in "$@"; do
-  case $arg in
-    --kcl-source=*)
-      dir=${'$'}{arg#--kcl-source=}
-      json_str "$dir"
-      kcl_source="{\"path\":$REPLY"
-      json_bool test -f "$dir/kcl.mod"
-      kcl_source+=",\"kclMod\":$REPLY"
-      json_bool test -f "$dir/main.k"
-      kcl_source+=",\"mainK\":$REPLY}"
-      ;;
-    --backend-config-file=*)
-      file=${'$'}{arg#--backend-config-file=}
-      json_str "$file"
-      config_file="{\"path\":$REPLY"
-      json_bool test -f "$file"
-      config_file+=",\"exists\":$REPLY}"
-      ;;
-    --path=*) export_path=${'$'}{arg#--path=} ;;
-  esac
-done
-json_array "$@"
-argv=$REPLY
-json_str "$PWD"
-cwd=$REPLY
-json_array "${'$'}{names[@]}"
-env_names=$REPLY
-printf '{"tool":"dagger","argv":%s,"cwd":%s,"env":%s,"secrets":{%s},"backendYaml":%s,"kclSource":%s,"backendConfigFile":%s}\n' \
-  "$argv" "$cwd" "$env_names" "$secrets" "$backend" "$kcl_source" "$config_file" >> "$log"
-control_value STUB_DAGGER_SLEEP 0
-if ((REPLY > 0)); then
-  : > "$control/dagger-sleeping"
-  sleep "$REPLY"
-fi
-control_value STUB_DAGGER_EXIT 0
-status=$REPLY
-if ((status == 0)) && [[ -n $export_path ]]; then
-  mkdir -p "$export_path" && printf 'stub plan\n' > "$export_path/plan.txt"
-fi
-exit "$status"
+// Records the call (names of the variables that matter, never values; what the caller left on
+// disk for the module) once glueModule.ts has decided the outcome, then answers like the module.
+const DAGGER_RECORD = String.raw`
+record_call() {
+  local names=() name secrets='' sep='' state actual backend=null kcl_source=null config_file=null line refs mode creds arg dir file digest
+  for name in ${RECORDED_ENV.join(' ')}; do
+    if [[ -v $name && ${'$'}{!name@a} == *x* ]]; then names+=("$name"); fi
+  done
+  if [[ -f $control/expect ]]; then
+    while read -r name digest; do
+      [[ -n $name ]] || continue
+      if ! [[ -v $name && ${'$'}{!name@a} == *x* ]]; then
+        state=missing
+      else
+        actual=$(printf '%s' "${'$'}{!name}" | sha256sum)
+        if [[ ${'$'}{actual%% *} == "$digest" ]]; then state=expected; else state=different; fi
+      fi
+      json_str "$name"
+      secrets+="$sep$REPLY:"
+      json_str "$state"
+      secrets+=$REPLY
+      sep=','
+    done < "$control/expect"
+  fi
+  # file_facts FILE: {"mode":"600","refs":N,"credentials":bool} of a backend config on disk.
+  file_facts() {
+    local has_key=false has_secret=false
+    refs=0
+    while IFS= read -r line || [[ -n $line ]]; do
+      [[ $line =~ ^[[:space:]]*# ]] && continue
+      [[ $line == *ref+* ]] && refs=$((refs + 1))
+      [[ $line =~ ^access_key:[[:space:]]*[^[:space:]] ]] && has_key=true
+      [[ $line =~ ^secret_key:[[:space:]]*[^[:space:]] ]] && has_secret=true
+    done < "$1"
+    mode=$(stat -c %a "$1")
+    creds=false
+    if [[ $has_key == true && $has_secret == true ]]; then creds=true; fi
+    REPLY="\"mode\":\"$mode\",\"refs\":$refs"
+  }
+  if [[ -e backend.yaml ]]; then
+    file_facts backend.yaml
+    backend="{$REPLY}"
+  fi
+  for arg in "${'$'}{args[@]}"; do
+    case $arg in
+      --kcl-source=* | --source=*)
+        dir=${'$'}{arg#*=}
+        json_str "$dir"
+        kcl_source="{\"path\":$REPLY"
+        json_bool test -f "$dir/kcl.mod"
+        kcl_source+=",\"kclMod\":$REPLY"
+        json_bool test -f "$dir/main.k"
+        kcl_source+=",\"mainK\":$REPLY}"
+        ;;
+      --backend-config-file=*)
+        file=${'$'}{arg#--backend-config-file=}
+        json_str "$file"
+        config_file="{\"path\":$REPLY"
+        if [[ -f $file ]]; then
+          file_facts "$file"
+          config_file+=",\"exists\":true,$REPLY,\"credentials\":$creds}"
+        else
+          config_file+=',"exists":false}'
+        fi
+        ;;
+    esac
+  done
+  json_array "${'$'}{args[@]}"
+  local argv=$REPLY
+  json_str "$PWD"
+  local cwd=$REPLY
+  json_array ${'$'}{names[@]+"${'$'}{names[@]}"}
+  local env_names=$REPLY
+  json_str "$fn"
+  local fn_json=$REPLY
+  json_str "${'$'}{text%%$'\n'*}"
+  printf '{"tool":"dagger","argv":%s,"cwd":%s,"env":%s,"secrets":{%s},"backendYaml":%s,"kclSource":%s,"backendConfigFile":%s,"fn":%s,"outcome":"%s","message":%s}\n' \
+    "$argv" "$cwd" "$env_names" "$secrets" "$backend" "$kcl_source" "$config_file" "$fn_json" "$outcome" "$REPLY" >> "$log"
+}
+record_call
 `;
 
 // Replaces ref+op://VAULT/ITEM/[SECTION/]FIELD and ref+onepasswordconnect://VAULT/ITEM#/FIELD
@@ -226,10 +238,21 @@ done
 control_value STUB_VALS_EXIT 0
 ((REPLY == 0)) || fail "told to fail with status $REPLY"
 [[ -f $file ]] || fail "no such file: $file"
+# vals' 1Password providers (helmfile/vals pkg/providers/onepassword, onepasswordconnect): op
+# reads only OP_SERVICE_ACCOUNT_TOKEN (an "op signin" session does not reach it); the Connect
+# provider reads OP_CONNECT_HOST and OP_CONNECT_TOKEN.
+if grep -v '^[[:space:]]*#' "$file" | grep -q 'ref+op://'; then
+  [[ -n ${'$'}{OP_SERVICE_ACCOUNT_TOKEN:-} ]] || fail "ref+op: OP_SERVICE_ACCOUNT_TOKEN is not set (the 1Password SDK needs a service-account token)"
+fi
+if grep -v '^[[:space:]]*#' "$file" | grep -q 'ref+onepasswordconnect://'; then
+  [[ -n ${'$'}{OP_CONNECT_HOST:-} && -n ${'$'}{OP_CONNECT_TOKEN:-} ]] || fail "ref+onepasswordconnect: OP_CONNECT_HOST and OP_CONNECT_TOKEN must be set"
+fi
 resolved=$(resolve "$file") || fail "cannot read $file"
 if has_reference <<< "$resolved"; then fail "unsupported or malformed reference in $file"; fi
 case $command in
   eval)
+    control_value STUB_VALS_EVAL_EXIT 0
+    ((REPLY == 0)) || fail "eval told to fail with status $REPLY"
     printf '%s\n' "$resolved"
     ;;
   exec)
@@ -278,9 +301,13 @@ export interface StubControl {
   daggerExit?: number;
   daggerSleep?: number;
   valsExit?: number;
+  /** Only `vals eval` fails (vals exec still works): what a recipe must not carry on after. */
+  valsEvalExit?: number;
   kclExit?: number;
   /** Secrets dagger must receive, by variable name, with the value it must have. */
   expectSecrets?: Record<string, string>;
+  /** The stand-in module's Terraform fails (apply, destroy, plan, output), reported as main.py does. */
+  glueFail?: boolean;
 }
 
 /** The stub programs of one test file, in a temp directory. */
@@ -309,7 +336,7 @@ export class Stubs {
       await mkdir(dir, { recursive: true });
     }
     const programs = {
-      dagger: header(stubs.logFile, stubs.controlDir, 'dagger') + DAGGER,
+      dagger: header(stubs.logFile, stubs.controlDir, 'dagger (unifi-cloudflare-glue v0.12.2, see glueModule.ts)') + GLUE_MODULE_PROGRAM + DAGGER_RECORD + GLUE_MODULE_EPILOGUE,
       vals: header(stubs.logFile, stubs.controlDir, 'vals') + VALS,
       kcl: header(stubs.logFile, stubs.controlDir, 'kcl') + KCL,
     };
@@ -338,10 +365,14 @@ export class Stubs {
   }
 
   /** Clears the call log and every control file. */
-  async reset(): Promise<void> {
+  async reset(keepState = false): Promise<void> {
     await writeFile(this.logFile, '');
+    const state = path.join(this.controlDir, 's3');
+    const kept = path.join(this.root, 's3-kept');
+    if (keepState && existsSync(state)) await rename(state, kept);
     await rm(this.controlDir, { recursive: true, force: true });
     await mkdir(this.controlDir, { recursive: true });
+    if (keepState && existsSync(kept)) await rename(kept, state);
   }
 
   /** Sets stub behaviour through control files (they reach stubs whose environment was emptied). */
@@ -350,7 +381,9 @@ export class Stubs {
       STUB_DAGGER_EXIT: control.daggerExit,
       STUB_DAGGER_SLEEP: control.daggerSleep,
       STUB_VALS_EXIT: control.valsExit,
+      STUB_VALS_EVAL_EXIT: control.valsEvalExit,
       STUB_KCL_EXIT: control.kclExit,
+      STUB_GLUE_FAIL: control.glueFail ? 1 : undefined,
     };
     for (const [name, value] of Object.entries(files)) {
       if (value !== undefined) await writeFile(path.join(this.controlDir, name), String(value));
@@ -398,6 +431,9 @@ export function dotEnvFor(keys: string[]): { text: string; values: Record<string
       line: k => `${k}="${SECRET_MARKER} p'a"ss=#1 ;"`,
       value: `${SECRET_MARKER} p'a"ss=#1 ;`,
     },
+    // AWS keys hold only letters, digits, /, + and = (the staging scripts refuse anything else).
+    AWS_ACCESS_KEY_ID: { line: k => `${k}=AKIA${SECRET_MARKER}0001`, value: `AKIA${SECRET_MARKER}0001` },
+    AWS_SECRET_ACCESS_KEY: { line: k => `${k}='${SECRET_MARKER}/aws+secret=='`, value: `${SECRET_MARKER}/aws+secret==` },
   };
   const lines = ['# Fake values for the verification tests', '', ...keys.map(k => `# ${k}=commented-out`)];
   const values: Record<string, string> = {};
