@@ -1,6 +1,6 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
-import { catalogLocationsExtensionPoint, catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 
 /**
  * A standalone backend for `npm start`: scaffolder, catalog with the scaffolder entity model,
@@ -19,28 +19,11 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(import('../src'));
 
-// Lets the catalog register `file` locations (it allows only `url` by default) while local
-// publishing is enabled, so unifiCloudflare:catalog:registerLocal can register the
-// repositories that unifiCloudflare:repository:publishLocal creates on this host.
-backend.add(
-  createBackendModule({
-    pluginId: 'catalog',
-    moduleId: 'local-repositories',
-    register(env) {
-      env.registerInit({
-        deps: { locations: catalogLocationsExtensionPoint, config: coreServices.rootConfig, logger: coreServices.logger },
-        async init({ locations, config, logger }) {
-          if (config.getOptionalBoolean('unifiCloudflare.localPublisher.enabled')) {
-            locations.setAllowedLocationTypes(['url', 'file']);
-            logger.warn(
-              `Local publishing is enabled: templates may create git repositories in ${config.getOptionalString('unifiCloudflare.localPublisher.directory')} on this host, and the catalog accepts file locations`,
-            );
-          }
-        },
-      });
-    },
-  }),
-);
+// Local publishing: the catalog reads the repositories that unifiCloudflare:repository:publishLocal
+// creates through this package's entity provider (it does nothing unless
+// unifiCloudflare.localPublisher.enabled is true). The catalog's locations API keeps accepting
+// `url` locations only, so no caller can register a file of this host through it.
+backend.add(import('../src').then(m => ({ default: m.catalogModuleLocalRepositories })));
 
 // Says where the backend listens and which templates the catalog registered.
 backend.add(

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { scaffolderModuleEnvironments as default, loadPackagedKits } from './module';
+export { scaffolderModuleEnvironments as default, catalogModuleLocalRepositories, loadPackagedKits } from './module';
 export {
   createRenderEnvironmentAction,
   RENDER_ENVIRONMENT_ACTION_ID,

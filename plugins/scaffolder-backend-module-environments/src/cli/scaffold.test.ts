@@ -1,8 +1,9 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createMockDirectory, mockCredentials } from '@backstage/backend-test-utils';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { kitManifest } from '../kits/manifest';
-import { REPO_ROOT } from '../testing/backend';
+import { REPO_ROOT, startScaffolderBackend } from '../testing/backend';
 import { main } from './scaffold';
 
 jest.setTimeout(120_000);
@@ -69,5 +70,56 @@ describe('npm run scaffold', () => {
     await expect(main(['development', '--values', bad, '--out', path.join(dir.path, 'out')])).resolves.toBe(1);
     const messages = (console.error as jest.Mock).mock.calls.map(c => String(c[0])).join('\n');
     expect(messages).toMatch(/zoneName/);
+  });
+
+  describe('issue 18, finding 9', () => {
+    const errors = () => (console.error as jest.Mock).mock.calls.map(c => String(c[0])).join('\n');
+    const previous = process.env.BACKSTAGE_TOKEN;
+    afterEach(() => {
+      if (previous === undefined) delete process.env.BACKSTAGE_TOKEN;
+      else process.env.BACKSTAGE_TOKEN = previous;
+    });
+
+    /** The development example values, published to a local repository. */
+    async function localValuesFile(): Promise<string> {
+      const { repoUrl: _repoUrl, ...values } = parse(await readFile(valuesFile('development'), 'utf8'));
+      const file = path.join(dir.path, 'local.yaml');
+      await writeFile(file, stringify({ ...values, publishTarget: 'local' }));
+      return file;
+    }
+
+    it('refuses --token (npm echoes the command line) without printing it', async () => {
+      const secret = `tok-${Date.now().toString(36)}-do-not-print`;
+      const code = await main(['development', '--values', valuesFile('development'), '--out', path.join(dir.path, 'o'), '--url', 'http://127.0.0.1:9', '--token', secret]);
+      expect(code).toBe(2);
+      expect(errors()).toMatch(/--token is not accepted.*BACKSTAGE_TOKEN/);
+      expect(errors()).not.toContain(secret);
+    });
+
+    it('sends BACKSTAGE_TOKEN to --url, and checks a locally published repository there', async () => {
+      const repositories = path.join(dir.path, 'repositories');
+      const backend = await startScaffolderBackend({ config: { unifiCloudflare: { localPublisher: { enabled: true, directory: repositories } } } });
+      try {
+        const values = await localValuesFile();
+        const out = path.join(dir.path, 'out');
+        process.env.BACKSTAGE_TOKEN = 'not-a-backstage-token';
+        await expect(main(['development', '--values', values, '--out', out, '--url', backend.baseUrl])).resolves.toBe(1);
+        expect(errors()).toMatch(/HTTP 401/);
+        process.env.BACKSTAGE_TOKEN = mockCredentials.user.token();
+        await expect(main(['development', '--values', values, '--out', out, '--url', backend.baseUrl])).resolves.toBe(0);
+        // The repository exists on the backend (as publishLocal leaves it): --check still renders and compares.
+        await mkdir(path.join(repositories, 'homelab-dns-dev'), { recursive: true });
+        await expect(main(['--answers', path.join(out, '.environment-answers.yaml'), '--check', out, '--url', backend.baseUrl])).resolves.toBe(0);
+      } finally {
+        await backend.stop();
+      }
+    });
+
+    it('checks a locally published repository in-process, where local publishing is off', async () => {
+      const out = path.join(dir.path, 'local');
+      await expect(main(['development', '--values', await localValuesFile(), '--out', out])).resolves.toBe(0);
+      await expect(main(['--answers', path.join(out, '.environment-answers.yaml'), '--check', out])).resolves.toBe(0);
+      expect(stdout.join('')).toBe('');
+    });
   });
 });

@@ -7,7 +7,11 @@
  *   npm run scaffold -- --answers <repo>/.environment-answers.yaml --check <repo>
  *
  * Without `--url` it boots an in-process backend (scaffolder, catalog, this module) on
- * in-memory SQLite; with `--url http://host:7007` it uses a running one (`--token` if needed).
+ * in-memory SQLite; with `--url http://host:7007` it uses a running one, with the bearer token
+ * from the BACKSTAGE_TOKEN environment variable if it needs one (never from the command line,
+ * which npm prints). Only the steps that make the files run (render, and production's secrets
+ * check): publishing and catalog steps have nothing to do with rendering, and would refuse an
+ * environment that already exists, which is exactly what `--check` looks at.
  */
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -28,16 +32,19 @@ interface Options {
   out?: string;
   check?: string;
   url?: string;
-  token?: string;
 }
+
+/** The actions that make or check the files; every other step (publish, register) is left out. */
+const RENDERING_ACTIONS = new Set(['unifiCloudflare:environment:render', 'unifiCloudflare:secretsLayout:validate']);
+const TOKEN_VARIABLE = 'BACKSTAGE_TOKEN';
 
 const USAGE = `Usage:
   npm run scaffold -- <development|staging|production> --values <file.yaml> --out <dir>
   npm run scaffold -- <development|staging|production> --values <file.yaml> --check <dir>
   npm run scaffold -- --answers <repo>/.environment-answers.yaml --check <repo>
 Options:
-  --url <backend>   use a running Backstage backend instead of an in-process one
-  --token <token>   bearer token for --url`;
+  --url <backend>   use a running Backstage backend instead of an in-process one; a bearer
+                    token, if it needs one, is read from the environment variable ${TOKEN_VARIABLE}`;
 
 class UsageError extends Error {}
 
@@ -56,7 +63,10 @@ function parseArgs(argv: string[]): Options {
       case '--out': options.out = value(); break;
       case '--check': options.check = value(); break;
       case '--url': options.url = value().replace(/\/+$/, ''); break;
-      case '--token': options.token = value(); break;
+      case '--token':
+        // npm echoes the whole command line ("> ... --token eyJ..."), so the token would be in
+        // the terminal, CI logs and shell history: refuse it without looking at its value.
+        throw new UsageError(`--token is not accepted: npm prints the command line, token included. Set ${TOKEN_VARIABLE} in the environment instead, for example: read -rs ${TOKEN_VARIABLE} && export ${TOKEN_VARIABLE}`);
       case '-h':
       case '--help': throw new UsageError('');
       default:
@@ -100,7 +110,7 @@ async function dryRun(options: Options, template: object, values: Record<string,
   if (options.url) {
     const response = await fetch(`${options.url}/api/scaffolder/v2/dry-run`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(process.env[TOKEN_VARIABLE] ? { authorization: `Bearer ${process.env[TOKEN_VARIABLE]}` } : {}) },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: await response.json() };
@@ -190,6 +200,13 @@ async function check(dir: string, environment: Environment, files: Map<string, B
   }
 }
 
+/** The template with only the steps that make or check files, and no output (it names the others). */
+function renderingOnly(template: any): any {
+  const steps = (template.spec.steps as { action: string }[]).filter(step => RENDERING_ACTIONS.has(step.action));
+  const { output: _output, ...spec } = template.spec;
+  return { ...template, spec: { ...spec, steps } };
+}
+
 /** npm runs workspace scripts in the workspace; resolve paths from where the user ran npm. */
 function resolveFromCaller(options: Options): Options {
   const base = process.env.INIT_CWD ?? process.cwd();
@@ -215,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`Error: ${options.out} is not empty; use --check to compare, or an empty directory`);
       return 2;
     }
-    const template = await loadTemplate(environment);
+    const template = renderingOnly(await loadTemplate(environment));
     const { status, body } = await dryRun(options, template, values);
     if (status !== 200) {
       console.error(`The ${environment} template failed (HTTP ${status}): ${body?.error?.message ?? JSON.stringify(body)}`);

@@ -52,11 +52,11 @@ describe('validateSecrets command', () => {
     const result = await cli(bad.path);
     expect(result.code).toBe(1);
     expect(result.stdout.trim().split('\n')).toEqual([
-      expect.stringMatching(/^\.gitignore:22 \[gitignore\] the pattern "\*secret\*" ignores SECRETS\.md under case-insensitive matching .* — make the pattern narrower/),
-      expect.stringMatching(/^\.gitignore:22 \[gitignore\] the pattern "\*secret\*" ignores secrets\.vals\.yaml, which must be committed — /),
+      expect.stringMatching(/^\.gitignore:22 \[gitignore\] the pattern "\*s…" ignores SECRETS\.md under case-insensitive matching .* — make the pattern narrower/),
+      expect.stringMatching(/^\.gitignore:22 \[gitignore\] the pattern "\*s…" ignores secrets\.vals\.yaml, which must be committed — /),
       expect.stringMatching(/^SECRETS\.md:19 \[secretsDoc\] the table documents cloudflare \/ credential, .* — /),
-      expect.stringMatching(/^SECRETS\.md:56 \[secretsDoc\] the References list has ref\+op:\/\/Infrastructure\/cloudflare\/credential, .* — /),
-      expect.stringMatching(/^secrets\.vals\.yaml:4 \[forbiddenProviders\] "ref\+file:\/\/cf-token" uses the vals provider ref\+file, .* — keep every secret in 1Password/),
+      expect.stringMatching(/^SECRETS\.md:66 \[secretsDoc\] the References list has "ref\+op:\/\/Infrastructure\/cloudflare\/credential", .* — /),
+      expect.stringMatching(/^secrets\.vals\.yaml:4 \[forbiddenProviders\] "ref\+file:\/\/…" uses the vals provider ref\+file, .* — keep every secret in 1Password/),
     ]);
     expect(result.stderr).toContain('5 violation(s)');
   }, 60_000);
@@ -71,9 +71,9 @@ describe('validateSecrets command', () => {
     const result = await inProcess(good.path, '--vault', 'Production');
     expect(result.code).toBe(1);
     expect(result.out).toHaveLength(8);
-    expect(result.out[0]).toMatch(/^backend\.yaml\.tmpl:7 \[layout\] bucket refers to vault "Infrastructure" instead of the configured "Production"/);
+    expect(result.out[0]).toMatch(/^backend\.yaml\.tmpl:7 \[layout\] bucket refers to vault "Infr…" instead of the configured "Production"/);
     expect((await inProcess(good.path, '--cloudflare-item', 'cf')).out).toEqual([
-      expect.stringMatching(/^secrets\.vals\.yaml:4 \[layout\] CF_TOKEN refers to item "cloudflare" instead of "cf"/),
+      expect.stringMatching(/^secrets\.vals\.yaml:4 \[layout\] CF_TOKEN refers to item "clo…" instead of "cf"/),
     ]);
   });
 

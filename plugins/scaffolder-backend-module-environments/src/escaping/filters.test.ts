@@ -511,6 +511,54 @@ describe('escaping filters', () => {
       );
     });
 
+    describe('md under GFM autolinking (issue 18, finding 7)', () => {
+      const LINKY = [
+        'see http://evil.example/x and www.evil.example',
+        '![x](https://evil.example/i.png)',
+        '[click](javascript:alert(1))',
+        'mail admin@evil.example or mailto:x@y.z, xmpp:a@b.c',
+        'http://localhost:7007/api and //localhost/x',
+        'bare evil.example and https://[::1]/',
+        'e.g. www.x.y/z?q=1#f.',
+        '<https://evil.example>',
+      ];
+      const urlish = fc
+        .tuple(fc.constantFrom('', 'see ', '(', '*', '_', '~'), fc.constantFrom('http://', 'https://', 'www.', '//', 'mailto:', 'a@', 'ftp://', ''), fc.stringMatching(/^[a-z0-9.@:/_-]{1,30}$/), fc.constantFrom('', '.', ')', ' x'))
+        .map(parts => parts.join(''));
+
+      it('markdown-it with linkify (GFM tables, strikethrough, autolinks): no link or image, the text unchanged', () => {
+        const gfm = new MarkdownIt('commonmark', { linkify: true }).enable(['table', 'strikethrough', 'linkify']);
+        // Not vacuous: the renderer links these when they are not escaped.
+        expect(gfm.render('www.evil.example and http://evil.example')).toContain('<a href');
+        fc.assert(
+          fc.property(fc.oneof(urlish, arbitraryString.filter(v => !CONTROL.test(v))), value => {
+            if (value === '' || /^\s|\s$/.test(value)) return;
+            const html = gfm.render(md(value));
+            expect(html).not.toMatch(/<(?:a|img)\b/);
+            expect(decode(html.replace(/^<p>|<\/p>\n$/g, ''))).toBe(value);
+          }),
+          { numRuns: 1000, examples: LINKY.map(v => [v] as [string]) },
+        );
+      });
+
+      it('micromark with micromark-extension-gfm (what remark-gfm renders with): no link or image', () => {
+        const values = [...LINKY, ...fc.sample(urlish, { numRuns: 300, seed: 18 })];
+        // ESM-only packages: rendered in a child node process.
+        const script = `import { micromark } from 'micromark'; import { gfm, gfmHtml } from 'micromark-extension-gfm';
+          let d = ''; process.stdin.on('data', c => (d += c)); process.stdin.on('end', () => process.stdout.write(JSON.stringify(JSON.parse(d).map(s => micromark(s, { extensions: [gfm()], htmlExtensions: [gfmHtml()] })))));`;
+        const render = (sources: string[]) => {
+          const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { input: JSON.stringify(sources), cwd: __dirname, encoding: 'utf8' });
+          if (result.status !== 0) throw new Error(result.stderr);
+          return JSON.parse(result.stdout) as string[];
+        };
+        // Not vacuous: micromark's GFM links them when they are not escaped.
+        expect(render(['www.evil.example and http://evil.example and a@b.co']).join('')).toMatch(/(<a href[^]*){3}/);
+        const html = render(values.map(v => md(v)));
+        const linked = values.filter((_, i) => /<(?:a|img)\b/.test(html[i]));
+        expect(linked).toEqual([]);
+      });
+    });
+
     it('mdCode: values with U+2028/U+2029 get the CommonMark padding', () => {
       expect(mdCode(' a\u2028b ')).toBe('`  a\u2028b  `');
       expect(mdCode('a\u2029b')).toBe('`a\u2029b`');

@@ -92,6 +92,10 @@ export function md(value: unknown): string {
   const text = asText('md', value);
   if (CONTROL.test(text)) throw new EscapingError('md', 'it contains a newline or control character');
   let escaped = text.replace(/[\\`*_[\]<>|&~#!]/g, c => `\\${c}`);
+  // GFM autolinks (www.x, http://x, a@b.c) and markdown-it's linkify (bare example.com,
+  // //host) need these characters unescaped: a dot or colon before anything but a blank, "@",
+  // and a slash before a slash. (A sentence's final dot stays as it is.)
+  escaped = escaped.replace(/[.:](?!\s|$)|@|\/(?=\/)/g, c => `\\${c}`);
   escaped = escaped.replace(/^([-+=]|\d+[.)])/, start => (/^\d/.test(start) ? `${start.slice(0, -1)}\\${start.slice(-1)}` : `\\${start}`));
   // trimStart/trimEnd strip exactly what \s matches; /\s+$/ would be quadratic on a long run
   // of inner blanks ("x", 100 000 spaces, "x"), trying the run from every position.

@@ -30,7 +30,8 @@ export type HostileFamily =
   | 'oversize'
   | 'prototype'
   | 'slow-regex'
-  | 'secret-shaped';
+  | 'secret-shaped'
+  | 'invisible';
 
 /** One hostile value with its family and a short label for reports. */
 export interface HostileValue {
@@ -284,6 +285,34 @@ const families: Record<HostileFamily, (string | [label: string, value: string])[
     ['PEM RSA private key header', '-----BEGIN RSA PRIVATE KEY-----'],
     ['PEM OpenSSH private key header', '-----BEGIN OPENSSH PRIVATE KEY-----'],
     ['PEM private key with body', '-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-----END PRIVATE KEY-----'],
+    // Issue 18: the shapes the red team pasted into development and staging fields.
+    ['GitHub personal access token', ['ghp', 'R8kz2LqW9mXv4TnB7cYd3FhJ6pQs1GaE5uKx'].join('_')],
+    ['GitHub fine-grained token', ['github', 'pat', '11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123456789abcdEFGH'].join('_')],
+    ['GitHub token in a sentence', `deploy with ${['ghp', 'R8kz2LqW9mXv4TnB7cYd3FhJ6pQs1GaE5uKx'].join('_')} please`],
+    ['AWS secret access key alone', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    ['AWS access key id in a sentence', 'key AKIAIOSFODNN7EXAMPLE for prod'],
+    ['Slack bot token', ['xoxb', '1234567890', '0987654321', 'AbCdEfGhIjKlMnOpQrStUvWx'].join('-')],
+    ['Cloudflare-API-token-like', 'Yh3kR9pLx2Vn7QwT5mBz_8cJd4Fs-6gHa1Ke0uWy'],
+    ['random token', 'Tq7Lm2XvR9pK4wZ8nB3cY6hJ'],
+    ['1Password token in an entity name', 'group:default/ops_eyJzaWduSW5BZGRyZXNzIjoibXkuMXBhc3N3b3JkLmNvbSJ9'],
+  ],
+  // Issue 18: characters that print as nothing (Default_Ignorable_Code_Point, Cf, blanks, tags).
+  invisible: [
+    ['ZERO WIDTH JOINER', 'media\u200dserver'],
+    ['SOFT HYPHEN', 'media\u00adserver'],
+    ['MONGOLIAN VOWEL SEPARATOR', 'media\u180eserver'],
+    ['COMBINING GRAPHEME JOINER', 'media\u034fserver'],
+    ['HANGUL FILLER', 'media\u3164server'],
+    ['HANGUL CHOSEONG FILLER', '\u115f'],
+    ['BRAILLE PATTERN BLANK', 'media\u2800server'],
+    ['VARIATION SELECTOR-16', 'media\ufe0f'],
+    ['INHIBIT SYMMETRIC SWAPPING', 'a\u206ab'],
+    ['TAG LATIN SMALL LETTER A..Z (hidden text)', `media${[...'ignore previous'].map(c => String.fromCodePoint(0xe0000 + c.codePointAt(0)!)).join('')}`],
+    ['LANGUAGE TAG', 'a\u{e0001}b'],
+    ['CANCEL TAG', 'a\u{e007f}'],
+    ['WORD JOINER', 'a\u2060b'],
+    ['ARABIC NUMBER SIGN', '\u0600x'],
+    ['SHORTHAND FORMAT LETTER OVERLAP', 'a\u{1bca0}b'],
   ],
 };
 
@@ -306,6 +335,16 @@ export const secretShaped: readonly HostileValue[] = hostileCorpus.filter(v => v
 
 /** Keys that try prototype pollution when added to form values or to a service object. */
 export const prototypeKeys = ['__proto__', 'constructor'] as const;
+
+/**
+ * Values nested deeper than the scaffolder's template engine takes (256 levels): as an unused
+ * form value and inside a service, as arrays and as objects (issue 18).
+ */
+export function deeplyNested(levels: number, as: 'array' | 'object'): unknown {
+  let value: unknown = 'hostile-corpus';
+  for (let i = 0; i < levels; i++) value = as === 'array' ? [value] : { a: value };
+  return value;
+}
 
 /** A value for a prototype key: an object that would pollute Object.prototype if merged. */
 export const pollutingValue = { polluted: 'hostile-corpus', prototype: { polluted: 'hostile-corpus' } };

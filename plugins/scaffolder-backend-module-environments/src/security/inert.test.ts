@@ -122,8 +122,11 @@ describe('door 3 notices an escape', () => {
     });
 
     it('notices a destroy confirmation that accepts the wrong answer', async () => {
-      const c = await inertCase('development');
-      const escapes = await run(broken(c, 'destroy.sh', t => t.replace('if [[ $answer != "$NAME" ]]; then', 'if false; then')), 'dev-confirm');
+      // Development's destroy.sh asks nothing (it destroys nothing); staging's make destroy asks.
+      const c = await inertCase('staging');
+      const confirmation = 'if [[ "$$answer" != $(NAME) ]]; then';
+      expect(c.files.get('Makefile')).toContain(confirmation);
+      const escapes = await run(broken(c, 'Makefile', t => t.replace(confirmation, 'if false; then')), 'staging-confirm');
       expect(escapes.map(e => e.check)).toEqual(expect.arrayContaining(['destroy confirmation']));
     });
   });

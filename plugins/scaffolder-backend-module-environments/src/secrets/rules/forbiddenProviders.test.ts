@@ -35,7 +35,7 @@ describe('forbiddenProviders', () => {
     files['secrets.vals.yaml'] = replaceOnce(files['secrets.vals.yaml'], 'ref+onepasswordconnect://Infrastructure/cloudflare#/credential', 'ref+op://Infrastructure/cloudflare/credential');
     const found = await forbiddenProviders(inputFromFiles(files, { ...CANONICAL_LAYOUT, provider: 'onepasswordconnect' }));
     expect(found.map(v => `${v.file}:${v.line} ${v.message}`)).toEqual([
-      'secrets.vals.yaml:4 "ref+op://Infrastructure/cloudflare/credential" uses the vals provider ref+op, which is the other 1Password provider; the layout uses one provider only',
+      'secrets.vals.yaml:4 "ref+op://…" uses the vals provider ref+op, which is the other 1Password provider; the layout uses one provider only',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { valsRef } from '../references';
-import { findReferenceCandidates, showReference } from './referenceSyntax';
+import { findReferenceCandidates } from './referenceSyntax';
+import { vocabulary } from './masking';
 import { Rule, ValidationInput, Violation } from './types';
 import { segmentsOf } from './workspace';
 
@@ -26,6 +27,7 @@ export const forbiddenProviders: Rule = async (input: ValidationInput) => {
   const chosen = input.expected.provider;
   const example = valsRef(chosen, input.expected.vault, input.expected.items.cloudflare, 'credential');
   const violations: Violation[] = [];
+  const names = vocabulary(input.expected);
   for (const segment of segmentsOf(input)) {
     if (segment.kind !== 'value') continue;
     const candidates = findReferenceCandidates(segment.text);
@@ -33,11 +35,11 @@ export const forbiddenProviders: Rule = async (input: ValidationInput) => {
       // The inner part of a nested reference is reported once, with the outer one.
       if (i > 0 && candidates[i - 1].nested) return;
       const at = { file: segment.file, line: segment.line, rule: 'forbiddenProviders' as const };
-      const shown = showReference(candidate.text);
+      const shown = names.reference(candidate.text);
       if (candidate.nested) {
         violations.push({
           ...at,
-          message: `"${shown}" nests one reference in another: vals resolves the inner one first and pastes its value into the outer URI`,
+          message: `${shown} nests one reference in another: vals resolves the inner one first and pastes its value into the outer URI`,
           fix: `use one plain reference, for example "${example}"`,
         });
         return;
@@ -45,7 +47,7 @@ export const forbiddenProviders: Rule = async (input: ValidationInput) => {
       if (candidate.prefix === 'secretref') {
         violations.push({
           ...at,
-          message: `"${shown}" uses secretref+, which vals resolves or leaves in place depending on --exclude-secret`,
+          message: `${shown} uses secretref+, which vals resolves or leaves in place depending on --exclude-secret`,
           fix: `use ref+${chosen}, for example "${example}"`,
         });
         return;
@@ -57,7 +59,7 @@ export const forbiddenProviders: Rule = async (input: ValidationInput) => {
         if (/^ref\+(op|onepasswordconnect)\b/i.test(candidate.text)) return;
         violations.push({
           ...at,
-          message: `"${shown}" starts like a vals reference but names no provider://`,
+          message: `${shown} starts like a vals reference but names no provider://`,
           fix: `write a 1Password reference, for example "${example}", or remove the "ref+" text`,
         });
         return;
@@ -65,7 +67,7 @@ export const forbiddenProviders: Rule = async (input: ValidationInput) => {
       const why = WHY[scheme] ?? 'is a secret backend other than the chosen 1Password provider';
       violations.push({
         ...at,
-        message: `"${shown}" uses the vals provider ref+${scheme}, which ${why}`,
+        message: `${shown} uses the vals provider ref+${names.bare(scheme)}, which ${why}`,
         fix: `keep every secret in 1Password through ref+${chosen}, for example "${example}"`,
       });
     });

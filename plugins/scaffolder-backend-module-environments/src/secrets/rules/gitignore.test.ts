@@ -18,19 +18,19 @@ describe('gitignore', () => {
   it('reports a pattern that ignores SECRETS.md only under case-insensitive matching (upstream defect 11)', async () => {
     const input = await withIgnore('*secret*\n');
     expect(shown(await gitignore(input))).toEqual([
-      '.gitignore:22 the pattern "*secret*" ignores SECRETS.md under case-insensitive matching (core.ignorecase=true, as on macOS and Windows), which must be committed',
-      '.gitignore:22 the pattern "*secret*" ignores secrets.vals.yaml, which must be committed',
+      '.gitignore:22 the pattern "*s…" ignores SECRETS.md under case-insensitive matching (core.ignorecase=true, as on macOS and Windows), which must be committed',
+      '.gitignore:22 the pattern "*s…" ignores secrets.vals.yaml, which must be committed',
     ]);
   });
 
   it('reports files that must be committed and are ignored, with the pattern line', async () => {
     const input = await withIgnore('*.md\nkcl/\n');
     expect(shown(await gitignore(input))).toEqual([
-      '.gitignore:22 the pattern "*.md" ignores README.md, which must be committed',
-      '.gitignore:22 the pattern "*.md" ignores SECRETS.md, which must be committed',
-      '.gitignore:22 the pattern "*.md" ignores docs/index.md, which must be committed',
-      '.gitignore:23 the pattern "kcl/" ignores kcl/kcl.mod, which must be committed',
-      '.gitignore:23 the pattern "kcl/" ignores kcl/main.k, which must be committed',
+      '.gitignore:22 the pattern "*…" ignores README.md, which must be committed',
+      '.gitignore:22 the pattern "*…" ignores SECRETS.md, which must be committed',
+      '.gitignore:22 the pattern "*…" ignores docs/index.md, which must be committed',
+      '.gitignore:23 the pattern "k…" ignores kcl/kcl.mod, which must be committed',
+      '.gitignore:23 the pattern "k…" ignores kcl/main.k, which must be committed',
     ]);
   });
 
@@ -38,7 +38,7 @@ describe('gitignore', () => {
     const missing = await withIgnore('', s => s.replace('/backend.yaml\n', '/backend.yml\n'));
     expect(shown(await gitignore(missing))).toEqual(['.gitignore:0 backend.yaml is not ignored, yet it holds rendered secrets']);
     const negated = await withIgnore('!backend.yaml\n');
-    expect(shown(await gitignore(negated))).toEqual(['.gitignore:22 the pattern "!backend.yaml" un-ignores backend.yaml, which holds rendered secrets']);
+    expect(shown(await gitignore(negated))).toEqual(['.gitignore:22 the pattern "!bac…" un-ignores backend.yaml, which holds rendered secrets']);
   });
 
   it('reports a rendered-secret pattern that matches only one spelling under case-insensitive rules', async () => {
@@ -56,6 +56,6 @@ describe('gitignore', () => {
 
   it('reads .gitignore files of subdirectories too', async () => {
     const input = await tamperedInput(() => ({ 'kcl/.gitignore': '*.k\n' }));
-    expect(shown(await gitignore(input))).toEqual(['kcl/.gitignore:1 the pattern "*.k" ignores kcl/main.k, which must be committed']);
+    expect(shown(await gitignore(input))).toEqual(['kcl/.gitignore:1 the pattern "*…" ignores kcl/main.k, which must be committed']);
   });
 });

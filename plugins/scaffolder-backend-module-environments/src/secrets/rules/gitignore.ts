@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { kitManifest } from '../../kits/manifest';
 import { GITIGNORE, Rule, ValidationInput, Violation } from './types';
+import { vocabulary } from './masking';
 
 const run = promisify(execFile);
 
@@ -104,6 +105,7 @@ export const gitignore: Rule = async (input: ValidationInput) => {
     }
 
     const violations: Violation[] = [];
+    const names = vocabulary(input.expected);
     const reported = new Set<string>();
     const report = (answer: IgnoreAnswer, kind: 'commit' | 'ignore', mode: string, original: string) => {
       if (reported.has(`${kind}:${original}`)) return;
@@ -114,7 +116,7 @@ export const gitignore: Rule = async (input: ValidationInput) => {
           file: answer.source ?? GITIGNORE,
           line: answer.line ?? 0,
           rule: 'gitignore',
-          message: `the pattern "${answer.pattern}" ignores ${original}${spelled}${mode}, which must be committed`,
+          message: `the pattern ${names.show(answer.pattern ?? '')} ignores ${original}${spelled}${mode}, which must be committed`,
           fix: `make the pattern narrower (for example anchor it with a leading "/" and exact case) or add "!/${original}" after it`,
         });
       } else {
@@ -123,7 +125,7 @@ export const gitignore: Rule = async (input: ValidationInput) => {
           line: answer.line ?? 0,
           rule: 'gitignore',
           message: answer.pattern
-            ? `the pattern "${answer.pattern}" un-ignores ${original}${spelled}${mode}, which holds rendered secrets`
+            ? `the pattern ${names.show(answer.pattern)} un-ignores ${original}${spelled}${mode}, which holds rendered secrets`
             : `${original}${spelled} is not ignored${mode}, yet it holds rendered secrets`,
           fix: `add "/${original}" (and "*.rendered") to .gitignore, with no later "!" pattern for it`,
         });

@@ -79,8 +79,8 @@ describe('layout', () => {
       ...env(f, 'ref+op://Infrastructure/cloudflare/credential', 'ref+op://Infrastructure/unifi/extra/token'),
     }));
     expect((await layout(input)).map(v => `${v.file}:${v.line} ${v.message} | ${v.fix}`)).toEqual([
-      'backend.yaml.tmpl:7 bucket refers to vault "Personal" instead of the configured "Infrastructure" | write bucket: "ref+op://Infrastructure/terraform-state/bucket" (see SECRETS.md for the layout)',
-      'secrets.vals.yaml:4 CF_TOKEN refers to item "unifi" instead of "cloudflare", section "extra", but the layout keeps its fields outside sections, field "token" instead of "credential" | write CF_TOKEN: "ref+op://Infrastructure/cloudflare/credential" (see SECRETS.md for the layout)',
+      'backend.yaml.tmpl:7 bucket refers to vault "Pe…" instead of the configured "Infrastructure" | write bucket: "ref+op://Infrastructure/terraform-state/bucket" (see SECRETS.md for the layout)',
+      'secrets.vals.yaml:4 CF_TOKEN refers to item "unifi" instead of "cloudflare", section "e…", but the layout keeps its fields outside sections, field "t…" instead of "credential" | write CF_TOKEN: "ref+op://Infrastructure/cloudflare/credential" (see SECRETS.md for the layout)',
     ]);
   });
 
@@ -91,12 +91,12 @@ describe('layout', () => {
     }));
     expect(shown(await layout(input))).toEqual([
       'backend.yaml.tmpl:0 backend.yaml.tmpl has no access_key',
-      'backend.yaml.tmpl:21 profile holds a reference but is not a secret of the layout (bucket, region, dynamodb_table, kms_key_id, access_key, secret_key)',
+      'backend.yaml.tmpl:21 pr… holds a reference but is not a secret of the layout (bucket, region, dynamodb_table, kms_key_id, access_key, secret_key)',
       'secrets.vals.yaml:0 secrets.vals.yaml is missing',
     ]);
     const unknown = await tamperedInput(f => ({ 'secrets.vals.yaml': `${f['secrets.vals.yaml']}GITHUB_TOKEN: "ref+op://Infrastructure/github/token"\n` }));
     expect(shown(await layout(unknown))).toEqual([
-      'secrets.vals.yaml:6 GITHUB_TOKEN is not a variable of the layout (CF_TOKEN, UNIFI_API_KEY, UNIFI_USERNAME, UNIFI_PASSWORD)',
+      'secrets.vals.yaml:6 GITH… is not a variable of the layout (CF_TOKEN, UNIFI_API_KEY, UNIFI_USERNAME, UNIFI_PASSWORD)',
     ]);
   });
 

@@ -3,6 +3,7 @@ import { secretReferences, SecretReference, valsRef } from '../references';
 import { findReferenceCandidates, OnePasswordReference, parseReference, VALS_REF_REGEXP } from './referenceSyntax';
 import { BACKEND_TEMPLATE, ExpectedLayout, maskSecret, Rule, SECRETS_TEMPLATE, ValidationInput, Violation } from './types';
 import { yamlTopLevel, YamlEntry } from './workspace';
+import { vocabulary } from './masking';
 
 /**
  * Every secret the layout can hold, derived from `secretReferences` (the list the kits render
@@ -75,6 +76,7 @@ export const layout: Rule = async (input: ValidationInput) => {
   const violations: Violation[] = [];
   const push = (file: string, line: number, message: string, fix: string) =>
     violations.push({ file, line, rule: 'layout', message, fix });
+  const names = vocabulary(expected);
 
   for (const file of [BACKEND_TEMPLATE, SECRETS_TEMPLATE]) {
     const known = new Map(catalogue.filter(r => r.file === file).map(r => [r.key, r]));
@@ -128,15 +130,15 @@ export const layout: Rule = async (input: ValidationInput) => {
           push(
             file,
             entry.keyLine,
-            `${entry.key} is not a variable of the layout (${[...known.keys()].join(', ')})`,
-            `remove ${entry.key}, or add it to the layout (src/secrets/references.ts) and SECRETS.md`,
+            `${names.bare(entry.key)} is not a variable of the layout (${[...known.keys()].join(', ')})`,
+            `remove ${names.bare(entry.key)}, or add it to the layout (src/secrets/references.ts) and SECRETS.md`,
           );
         } else if (holdsReference) {
           push(
             file,
             entry.valueLine,
-            `${entry.key} holds a reference but is not a secret of the layout (${[...known.keys()].join(', ')})`,
-            `write ${entry.key} as a plain setting, or add it to the layout (src/secrets/references.ts) and SECRETS.md`,
+            `${names.bare(entry.key)} holds a reference but is not a secret of the layout (${[...known.keys()].join(', ')})`,
+            `write ${names.bare(entry.key)} as a plain setting, or add it to the layout (src/secrets/references.ts) and SECRETS.md`,
           );
         }
         continue;
@@ -166,7 +168,7 @@ export const layout: Rule = async (input: ValidationInput) => {
         continue;
       }
       const trimmed = text.trim();
-      const parsed = /^(secret)?ref\+/.test(trimmed) ? parseReference(trimmed) : undefined;
+      const parsed = /^(secret)?ref\+/.test(trimmed) ? parseReference(trimmed, names) : undefined;
       if (!parsed || (parsed.ok && !isWholeReference(trimmed))) {
         push(
           file,
@@ -180,10 +182,10 @@ export const layout: Rule = async (input: ValidationInput) => {
       const ref = parsed.reference;
       if (ref.provider !== expected.provider) continue; // forbiddenProviders reports it
       const wrong: string[] = [];
-      if (ref.vault !== expected.vault) wrong.push(`vault "${ref.vault}" instead of the configured "${expected.vault}"`);
-      if (ref.item !== r.item) wrong.push(`item "${ref.item}" instead of "${r.item}"`);
-      if (ref.section !== undefined) wrong.push(`section "${ref.section}", but the layout keeps its fields outside sections`);
-      if (ref.field !== r.field) wrong.push(`field "${ref.field}" instead of "${r.field}"`);
+      if (ref.vault !== expected.vault) wrong.push(`vault ${names.show(ref.vault)} instead of the configured "${expected.vault}"`);
+      if (ref.item !== r.item) wrong.push(`item ${names.show(ref.item)} instead of "${r.item}"`);
+      if (ref.section !== undefined) wrong.push(`section ${names.show(ref.section)}, but the layout keeps its fields outside sections`);
+      if (ref.field !== r.field) wrong.push(`field ${names.show(ref.field)} instead of "${r.field}"`);
       if (wrong.length > 0) {
         push(
           file,

@@ -77,9 +77,9 @@ describe('makefileSecrets', () => {
 
   it('reports the rendered Makefile when its umask or trap is removed', async () => {
     const noUmask = await tamperedInput(f => ({ Makefile: replaceOnce(f.Makefile, '( umask 077 && vals eval', '( vals eval') }));
-    expect(shown(await makefileSecrets(noUmask))).toEqual([`48 ${WORLD_READABLE}`]);
+    expect(shown(await makefileSecrets(noUmask))).toEqual([`62 ${WORLD_READABLE}`]);
     const noTrap = await tamperedInput(f => ({ Makefile: replaceOnce(f.Makefile, "trap 'rm -f backend.yaml' EXIT; ", '') }));
-    expect(shown(await makefileSecrets(noTrap))).toEqual([`48 ${NO_TRAP}`]);
+    expect(shown(await makefileSecrets(noTrap))).toEqual([`62 ${NO_TRAP}`]);
   });
 
   it('reports a Makefile that uses backend.yaml without rendering it, and a missing Makefile', async () => {

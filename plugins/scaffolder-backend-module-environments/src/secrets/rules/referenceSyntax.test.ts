@@ -26,16 +26,16 @@ describe('parseReference', () => {
   });
 
   it.each([
-    ['ref+op://Infrastructure/cloudflare#/credential', /fragment "#\/credential".*rejects fragments/],
-    ['ref+op://Infrastructure/cloudflare/credential#x', /fragment "#x"/],
+    ['ref+op://Infrastructure/cloudflare#/credential', /a fragment \(#\/cr…\).*rejects fragments/],
+    ['ref+op://Infrastructure/cloudflare/credential#x', /a fragment \(#…\)/],
     ['ref+op://My Vault/cloudflare/credential', /contains a space: vals ends the reference at the first space/],
     ['ref+op://Infrastructure/cloud flare/credential', /contains a space/],
-    ['ref+op://Infra_Structure/cloudflare/credential', /vault "Infra_Structure" cannot be a URI host/],
-    ['ref+op://-Infra/cloudflare/credential', /vault "-Infra" cannot be a URI host/],
+    ['ref+op://Infra_Structure/cloudflare/credential', /vault "Infr…" cannot be a URI host/],
+    ['ref+op://-Infra/cloudflare/credential', /vault "-I…" cannot be a URI host/],
     ['ref+op://Infrastructure/cloud+flare/credential', /"\+" ends a vals reference/],
     ['ref+op://Infrastructure/cloudflare/credential++', /"\+" ends a vals reference/],
     ['ref+op://Infrastructure/cloud%20flare/credential', /contains "%"/],
-    ['ref+op://Infrastructure/cloudflare/totp?attribute=otp', /query "\?attribute=…".*never passes it to 1Password/],
+    ['ref+op://Infrastructure/cloudflare/totp?attribute=otp', /query "\?att…=…".*never passes it to 1Password/],
     ['ref+op://Infrastructure/cloudflare', /1 path segment\(s\) after the vault; ref\+op needs ITEM\/FIELD/],
     ['ref+op://Infrastructure/a/b/c/d', /4 path segment\(s\)/],
     ['ref+op://Infrastructure//credential', /item name is empty/],
@@ -44,7 +44,7 @@ describe('parseReference', () => {
     ['ref+op://Infrastructure:8443/cloudflare/credential', /":" in the vault part/],
     ['ref+op:///cloudflare/credential', /the vault is missing/],
     ['ref+OP://Infrastructure/cloudflare/credential', /write it in lower case, "op"/],
-    ['ref+op://Infrastructure/cloudflare/cred$ential', /field "cred\$ential" contains "\$"/],
+    ['ref+op://Infrastructure/cloudflare/cred$ential', /field "cre…" contains "\$"/],
     ['ref+op:Infrastructure/cloudflare/credential', /vals does not recognise it as a reference/],
     ['ref+onepasswordconnect://Infrastructure/cloudflare', /no fragment naming the field/],
     ['ref+onepasswordconnect://Infrastructure/cloudflare/credential', /2 path segment\(s\).*exactly the ITEM/],
@@ -102,7 +102,7 @@ describe('referenceSyntax', () => {
         file: 'secrets.vals.yaml',
         line: 4,
         rule: 'referenceSyntax',
-        message: expect.stringMatching(/^"ref\+op:\/\/Infrastructure\/cloudflare#\/credential" is not a reference vals and 1Password can resolve: .*rejects fragments/),
+        message: expect.stringMatching(/^"ref\+op:\/\/…" is not a reference vals and 1Password can resolve: .*rejects fragments/),
         fix: expect.stringContaining('ref+op://VAULT/ITEM/FIELD'),
       },
     ]);
@@ -129,7 +129,7 @@ describe('referenceSyntax', () => {
   it('never prints text that follows a reference on the same line', async () => {
     const input = inputFromFiles({ Makefile: 'x:\n\techo ref+op://V/i#f s3cr3tValueThatFollows\n' }, CANONICAL_LAYOUT);
     const [v] = await referenceSyntax(input);
-    expect(v.message).toContain('"ref+op://V/i#f …"');
+    expect(v.message).toContain('"ref+op://…"');
     expect(v.message).not.toContain('s3cr3t');
   });
 });

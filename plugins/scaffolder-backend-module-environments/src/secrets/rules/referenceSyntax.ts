@@ -2,6 +2,7 @@ import { matchesRule } from '../../parameters/rules';
 import { SecretsProvider } from '../references';
 import { segmentsOf } from './workspace';
 import { Rule, ValidationInput, Violation } from './types';
+import { vocabulary, Vocabulary } from './masking';
 
 /*
  * How vals reads a reference (helmfile/vals, pkg/expansion/expand_match.go and vals.go):
@@ -95,7 +96,7 @@ function isOnePasswordScheme(scheme: string | undefined): scheme is SecretsProvi
  * with vals' explicit `+` terminator, and anything after the reference on the same line is
  * treated as part of it (so a space or `+` inside a name is reported, not silently cut).
  */
-export function parseReference(text: string): ParseResult {
+export function parseReference(text: string, names: Vocabulary = vocabulary()): ParseResult {
   const problems: string[] = [];
   const afterPrefix = text.replace(/^ref\+/, '');
   const schemeMatch = /^([^+:\s/]*):\/\//.exec(afterPrefix);
@@ -108,7 +109,7 @@ export function parseReference(text: string): ParseResult {
   const writtenScheme = schemeMatch[1];
   const scheme = writtenScheme.toLowerCase();
   if (!isOnePasswordScheme(scheme)) {
-    return { ok: false, problems: [`ref+${writtenScheme} is not a 1Password provider of vals`] };
+    return { ok: false, problems: [`ref+${names.bare(writtenScheme)} is not a 1Password provider of vals`] };
   }
   if (writtenScheme !== scheme) {
     problems.push(`the provider is written "${writtenScheme}"; write it in lower case, "${scheme}"`);
@@ -148,9 +149,9 @@ export function parseReference(text: string): ParseResult {
 
   if (query !== undefined) {
     // Only the parameter names: a query value can be a token (some vals providers take one).
-    const names = query.split('&').map(p => p.split('=')[0]);
+    const params = query.split('&').map(p => p.split('=')[0]);
     problems.push(
-      `it has the query "?${names.map(n => `${n}=…`).join('&')}": vals takes it as provider options and never passes it to 1Password (so ?attribute= or ?ssh-format= do not work); remove it`,
+      `it has the query "?${params.map(n => `${names.bare(n)}=…`).join('&')}": vals takes it as provider options and never passes it to 1Password (so ?attribute= or ?ssh-format= do not work); remove it`,
     );
   }
   let vault = authority;
@@ -165,7 +166,7 @@ export function parseReference(text: string): ParseResult {
     problems.push('the vault is missing');
   } else if (!matchesRule('vault', vault.trim())) {
     problems.push(
-      `the vault "${vault}" cannot be a URI host: vals reads the vault from the host part, which takes 1-63 letters, digits and hyphens (no spaces, not starting or ending with a hyphen); rename the vault or use its ID`,
+      `the vault ${names.show(vault)} cannot be a URI host: vals reads the vault from the host part, which takes 1-63 letters, digits and hyphens (no spaces, not starting or ending with a hyphen); rename the vault or use its ID`,
     );
   }
 
@@ -177,7 +178,7 @@ export function parseReference(text: string): ParseResult {
   if (scheme === 'op') {
     if (fragment !== undefined) {
       problems.push(
-        `it has the fragment "#${fragment}": the ref+op provider of vals rejects fragments ("path fragment is not supported"); write the field as a path segment, ${HOW_TO_WRITE.op}`,
+        `it has a fragment (#${names.bare(fragment)}): the ref+op provider of vals rejects fragments ("path fragment is not supported"); write the field as a path segment, ${HOW_TO_WRITE.op}`,
       );
     }
     if (segments.length < 2 || segments.length > 3) {
@@ -198,12 +199,12 @@ export function parseReference(text: string): ParseResult {
     if (fragment === undefined || fragment === '') {
       problems.push(`it has no fragment naming the field; ref+onepasswordconnect needs #/FIELD (${HOW_TO_WRITE.onepasswordconnect})`);
     } else if (!fragment.startsWith('/')) {
-      problems.push(`the fragment must start with "/": #/${fragment}`);
+      problems.push(`the fragment must start with "/": #/${names.bare(fragment)}`);
     } else {
       const key = fragment.slice(1);
       if (key.includes('/')) {
         problems.push(
-          `the fragment "#${fragment}" has more than one key: 1Password Connect fields form a flat map, so vals finds nothing (and by default returns an empty string); write #/FIELD or #/SECTION.FIELD`,
+          `the fragment (#${names.bare(fragment)}) has more than one key: 1Password Connect fields form a flat map, so vals finds nothing (and by default returns an empty string); write #/FIELD or #/SECTION.FIELD`,
         );
       } else {
         const dot = key.indexOf('.');
@@ -224,7 +225,7 @@ export function parseReference(text: string): ParseResult {
       const bad = [...new Set(name.replace(/[A-Za-z0-9_.\-\s]/g, ''))].map(c => JSON.stringify(c)).join(', ');
       if (bad) {
         problems.push(
-          `the ${what} "${name}" contains ${bad}: 1Password references take only letters, digits, "-", "_" and "."; rename it or use the ${what} ID`,
+          `the ${what} ${names.show(name)} contains ${bad}: 1Password references take only letters, digits, "-", "_" and "."; rename it or use the ${what} ID`,
         );
       }
     }
@@ -247,16 +248,6 @@ export function formatReference(r: OnePasswordReference): string {
 }
 
 /**
- * The reference as written, for a message: up to its first space (what follows on the line may
- * be anything, even a secret), at most 120 characters.
- */
-export function showReference(text: string): string {
-  const word = /^\S*/.exec(text)![0];
-  const cut = word.length > 120 ? `${word.slice(0, 119)}…` : word;
-  return cut.length < text.trimEnd().length ? `${cut} …` : cut;
-}
-
-/**
  * Rule `referenceSyntax`: every `ref+op://` and `ref+onepasswordconnect://` reference in text
  * that tools read (YAML values, Makefile and script lines, Markdown code blocks) parses the
  * way vals and 1Password parse it. Nested references and `secretref+` are left to
@@ -264,20 +255,21 @@ export function showReference(text: string): string {
  */
 export const referenceSyntax: Rule = async (input: ValidationInput) => {
   const violations: Violation[] = [];
+  const names = vocabulary(input.expected);
   for (const segment of segmentsOf(input)) {
     if (segment.kind !== 'value') continue;
     for (const candidate of findReferenceCandidates(segment.text)) {
       if (candidate.prefix !== 'ref' || candidate.nested) continue;
       const startsLikeOnePassword = /^ref\+(op|onepasswordconnect)\b/i.test(candidate.text);
       if (!isOnePasswordScheme(candidate.scheme) && !startsLikeOnePassword) continue;
-      const parsed = parseReference(candidate.text);
+      const parsed = parseReference(candidate.text, names);
       if (parsed.ok) continue;
-      const shown = showReference(candidate.text);
+      const shown = names.reference(candidate.text);
       violations.push({
         file: segment.file,
         line: segment.line,
         rule: 'referenceSyntax',
-        message: `"${shown}" is not a reference vals and 1Password can resolve: ${parsed.problems.join('; ')}`,
+        message: `${shown} is not a reference vals and 1Password can resolve: ${parsed.problems.join('; ')}`,
         fix: `write ${HOW_TO_WRITE[input.expected.provider]} with a vault of letters, digits and hyphens and names of letters, digits, "-", "_" and "."`,
       });
     }

@@ -19,7 +19,7 @@ describe('parseSecretsDocument', () => {
       '19 cloudflare/credential CF_TOKEN secrets.vals.yaml',
       '20 unifi/api-key UNIFI_API_KEY secrets.vals.yaml',
     ]);
-    expect(parsed.list?.line).toBe(48);
+    expect(parsed.list?.line).toBe(58);
     expect(parsed.list?.references.map(r => r.text)).toHaveLength(8);
   });
 
@@ -57,9 +57,9 @@ describe('secretsDoc', () => {
       ).replace('|---|---|---|---|---|\n', '|---|---|---|---|---|\n| `cloudflare` | `old-token` | `CF_OLD` | `secrets.vals.yaml` | old |\n'),
     }));
     expect(shown(await secretsDoc(input))).toEqual([
-      '13 the table documents cloudflare / old-token, which neither backend.yaml.tmpl nor secrets.vals.yaml references',
-      '21 the table says unifi / api-key is used as UNIFI_TOKEN in secrets.vals.yaml, but it is used as UNIFI_API_KEY in secrets.vals.yaml:5',
-      '59 the References list has ref+op://Infrastructure/cloudflare/old-token, which neither backend.yaml.tmpl nor secrets.vals.yaml uses',
+      '13 the table documents cloudflare / old…, which neither backend.yaml.tmpl nor secrets.vals.yaml references',
+      '21 the table says unifi / api-key is used as UNI… in secrets.vals.yaml, but it is used as UNIFI_API_KEY in secrets.vals.yaml:5',
+      '69 the References list has "ref+op://…", which neither backend.yaml.tmpl nor secrets.vals.yaml uses',
     ]);
   });
 
@@ -68,18 +68,18 @@ describe('secretsDoc', () => {
       'backend.yaml.tmpl': replaceOnce(f['backend.yaml.tmpl'], 'ref+op://Infrastructure/terraform-state/region', 'ref+op://Infrastructure/terraform-state/aws-region'),
     }));
     expect(shown(await secretsDoc(input))).toEqual([
-      '11 the table does not document terraform-state / aws-region, used as region in backend.yaml.tmpl:9',
+      '11 the table does not document terraform-state / aws…, used as region in backend.yaml.tmpl:9',
       '14 the table documents terraform-state / region, which neither backend.yaml.tmpl nor secrets.vals.yaml references',
-      '48 the References list does not have ref+op://Infrastructure/terraform-state/aws-region, used as region in backend.yaml.tmpl:9',
-      '51 the References list has ref+op://Infrastructure/terraform-state/region, which neither backend.yaml.tmpl nor secrets.vals.yaml uses',
+      '58 the References list does not have "ref+op://…", used as region in backend.yaml.tmpl:9',
+      '61 the References list has "ref+op://Infrastructure/terraform-state/region", which neither backend.yaml.tmpl nor secrets.vals.yaml uses',
     ]);
   });
 
   it('reports an invalid listed reference, a missing table and a missing file', async () => {
     const bad = await tamperedInput(f => doc(f, '- `ref+op://Infrastructure/unifi/api-key`', '- `ref+op://Infrastructure/unifi#api-key`'));
     expect(shown(await secretsDoc(bad))).toEqual([
-      expect.stringMatching(/^57 the References list has "ref\+op:\/\/Infrastructure\/unifi#api-key", which is not a valid 1Password reference: /),
-      '48 the References list does not have ref+op://Infrastructure/unifi/api-key, used as UNIFI_API_KEY in secrets.vals.yaml:5',
+      expect.stringMatching(/^67 the References list has "ref\+op:\/\/…", which is not a valid 1Password reference: /),
+      '58 the References list does not have "ref+op://Infrastructure/unifi/api-key", used as UNIFI_API_KEY in secrets.vals.yaml:5',
     ].sort());
     const noTable = await tamperedInput(f => doc(f, /\| Item \| Field [^\n]*\n\|---[^\n]*\n(\|[^\n]*\n)+/, ''));
     expect(shown(await secretsDoc(noTable))).toEqual(['0 SECRETS.md has no layout table (a Markdown table with Item and Field columns)']);
@@ -96,7 +96,7 @@ describe('secretsDoc', () => {
     }));
     expect(shown(await secretsDoc(missing))).toEqual([
       '11 the table does not document unifi / username, used as UNIFI_USERNAME in secrets.vals.yaml:6',
-      '48 the References list does not have ref+op://Infrastructure/unifi/username, used as UNIFI_USERNAME in secrets.vals.yaml:6',
+      '58 the References list does not have "ref+op://Infrastructure/unifi/username", used as UNIFI_USERNAME in secrets.vals.yaml:6',
     ]);
   });
 });

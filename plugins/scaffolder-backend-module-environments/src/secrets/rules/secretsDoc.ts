@@ -2,6 +2,7 @@ import { collectReferences, FoundReference } from './layout';
 import { formatReference, parseReference } from './referenceSyntax';
 import { BACKEND_TEMPLATE, linesOf, Rule, SECRETS_DOC, SECRETS_TEMPLATE, ValidationInput, Violation } from './types';
 import { yamlTopLevel } from './workspace';
+import { vocabulary } from './masking';
 
 /** A row of the layout table of SECRETS.md. */
 export interface DocumentedField {
@@ -110,6 +111,7 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
   const violations: Violation[] = [];
   const push = (line: number, message: string, fix: string) =>
     violations.push({ file: SECRETS_DOC, line, rule: 'secretsDoc', message, fix });
+  const names = vocabulary(input.expected);
   const file = input.files.get(SECRETS_DOC);
   if (!file) {
     push(0, 'SECRETS.md is missing; nobody can create the 1Password items without it', 'render the production kit again or restore SECRETS.md from git');
@@ -124,7 +126,7 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
   });
   const usedByPair = new Map<string, FoundReference[]>();
   for (const r of used) usedByPair.set(pairKey(r.item, r.field), [...(usedByPair.get(pairKey(r.item, r.field)) ?? []), r]);
-  const where = (r: FoundReference) => `${r.key} in ${r.file}:${r.line}`;
+  const where = (r: FoundReference) => `${names.bare(r.key)} in ${r.file}:${r.line}`;
   const doc = parseSecretsDocument(file.content);
 
   if (!doc.table) {
@@ -143,7 +145,7 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
         if (!complete) continue;
         push(
           row.line,
-          `the table documents ${row.item} / ${row.field}, which neither backend.yaml.tmpl nor secrets.vals.yaml references`,
+          `the table documents ${names.bare(row.item)} / ${names.bare(row.field)}, which neither backend.yaml.tmpl nor secrets.vals.yaml references`,
           'remove the row, or add the reference it documents',
         );
         continue;
@@ -152,8 +154,8 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
       if (!matches) {
         push(
           row.line,
-          `the table says ${row.item} / ${row.field} is used as ${row.usedAs ?? '?'} in ${row.file ?? '?'}, but it is used as ${users.map(where).join(', ')}`,
-          `correct the row to "${users[0].key}" in "${users[0].file}"`,
+          `the table says ${names.bare(row.item)} / ${names.bare(row.field)} is used as ${row.usedAs === undefined ? '?' : names.bare(row.usedAs)} in ${row.file === undefined ? '?' : names.bare(row.file)}, but it is used as ${users.map(where).join(', ')}`,
+          `correct the row to "${names.bare(users[0].key)}" in "${users[0].file}"`,
         );
       }
     }
@@ -161,8 +163,8 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
       if (!documented.has(key)) {
         push(
           doc.table.line,
-          `the table does not document ${users[0].item} / ${users[0].field}, used as ${users.map(where).join(', ')}`,
-          `add the row | \`${users[0].item}\` | \`${users[0].field}\` | \`${users[0].key}\` | \`${users[0].file}\` | ... |`,
+          `the table does not document ${names.bare(users[0].item)} / ${names.bare(users[0].field)}, used as ${users.map(where).join(', ')}`,
+          `add the row | \`${names.bare(users[0].item)}\` | \`${names.bare(users[0].field)}\` | \`${names.bare(users[0].key)}\` | \`${users[0].file}\` | ... |`,
         );
       }
     }
@@ -172,20 +174,20 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
     const expected = new Map(used.map(u => [formatReference(u), u]));
     const listed = new Set<string>();
     for (const entry of doc.list.references) {
-      const parsed = parseReference(entry.text.replace(/\+$/, ''));
+      const parsed = parseReference(entry.text.replace(/\+$/, ''), names);
       if (!parsed.ok) {
-        push(entry.line, `the References list has "${entry.text}", which is not a valid 1Password reference: ${parsed.problems[0]}`, 'list the references exactly as the templates write them');
+        push(entry.line, `the References list has ${names.reference(entry.text)}, which is not a valid 1Password reference: ${parsed.problems[0]}`, 'list the references exactly as the templates write them');
         continue;
       }
       const text = formatReference(parsed.reference);
       listed.add(text);
       if (!expected.has(text) && complete) {
-        push(entry.line, `the References list has ${text}, which neither backend.yaml.tmpl nor secrets.vals.yaml uses`, 'remove it from the list, or add the reference it documents');
+        push(entry.line, `the References list has ${names.reference(text)}, which neither backend.yaml.tmpl nor secrets.vals.yaml uses`, 'remove it from the list, or add the reference it documents');
       }
     }
     for (const [text, u] of expected) {
       if (!listed.has(text)) {
-        push(doc.list.line, `the References list does not have ${text}, used as ${where(u)}`, `add "- \`${text}\`" to the list`);
+        push(doc.list.line, `the References list does not have ${names.reference(text)}, used as ${where(u)}`, `add "- \`${names.reference(text).slice(1, -1)}\`" to the list`);
       }
     }
   }

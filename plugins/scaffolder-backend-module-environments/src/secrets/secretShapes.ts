@@ -1,0 +1,175 @@
+/**
+ * What a secret looks like, in one place: the plaintext-secrets rule of the secrets-layout
+ * validator scans rendered files with {@link findSecrets}, and the parameter model refuses a
+ * form value for which {@link formValueSecret} finds anything, in every environment.
+ *
+ * The detectors are compositional: the entropy-based ones judge only *atoms*, maximal runs of
+ * ASCII letters and digits. The kits join values with punctuation (`/`, `-`, `.`, `:`, `=`) and
+ * never glue a value to letters or digits, so an atom of a rendered file is an atom of one value
+ * or of the kit's own text. A value the model accepts therefore cannot make the validator see a
+ * random-looking atom that was not already there (`homelab-k8s` inside the default state key
+ * `unifi-cloudflare-glue/production/homelab-k8s/terraform.tfstate` is the atom `k8s`).
+ * src/secrets/secretShapes.test.ts proves it with a property test over the model's value space.
+ */
+
+/** Shannon entropy of a string, in bits per character. */
+export function shannonEntropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/** Atoms shorter than this are never judged by entropy alone. */
+export const MIN_ENTROPY_TOKEN_LENGTH = 20;
+/** A Cloudflare-token-like string needs a random-looking atom at least this long. */
+export const MIN_MIXED_ATOM_LENGTH = 10;
+
+/**
+ * The entropy a token must reach to look random. A random string of n characters drawn from 62
+ * or more symbols has about log2(n) bits when n is small (few repeats) and approaches the
+ * alphabet's limit as n grows, so the bar follows log2(n) and is capped at 4.2 bits (random
+ * letters and digits reach 4.8 at 40 characters).
+ */
+export function entropyThreshold(length: number): number {
+  return Math.min(4.2, Math.log2(length) - 0.6);
+}
+
+/** A word, optionally capitalised and numbered (`homelab`, `Infrastructure2024`, `v0`). */
+const WORD = /^[A-Za-z]?[a-z]*[0-9]*$/;
+const HEX = /^[0-9a-fA-F]+$/;
+
+/**
+ * Whether an atom (letters and digits only) looks random: at least `minLength` long, letters
+ * and digits mixed, not a (numbered) word, not hexadecimal (account IDs, commit hashes, UUID
+ * parts), and above the entropy bar.
+ */
+export function looksRandomAtom(atom: string, minLength = MIN_ENTROPY_TOKEN_LENGTH): boolean {
+  if (atom.length < minLength || WORD.test(atom) || HEX.test(atom)) return false;
+  if (!/[0-9]/.test(atom) || !/[A-Za-z]/.test(atom)) return false;
+  return shannonEntropy(atom) >= entropyThreshold(atom.length);
+}
+
+/** The atoms of a text: maximal runs of ASCII letters and digits, with where they start. */
+export function atomsOf(text: string): { atom: string; index: number }[] {
+  return [...text.matchAll(/[A-Za-z0-9]+/g)].map(m => ({ atom: m[0], index: m.index! }));
+}
+
+/** Whether any atom of a token looks random (see {@link looksRandomAtom}). */
+export function looksRandom(token: string, minLength = MIN_ENTROPY_TOKEN_LENGTH): boolean {
+  return atomsOf(token).some(({ atom }) => looksRandomAtom(atom, minLength));
+}
+
+/** An atom with upper case, lower case and digits that looks random: the core of an API token. */
+function mixedRandomAtom(atom: string): boolean {
+  return /[A-Z]/.test(atom) && /[a-z]/.test(atom) && /[0-9]/.test(atom) && looksRandomAtom(atom, MIN_MIXED_ATOM_LENGTH);
+}
+
+/** One secret-looking span of a text. */
+export interface SecretFinding {
+  start: number;
+  end: number;
+  /** What it looks like, with an article: "an AWS access key ID". */
+  what: string;
+  /** The matched text. Never print it: see `maskSecret`. */
+  secret: string;
+  /** True when not even the first characters may be shown (a PEM header says nothing). */
+  hide: boolean;
+}
+
+interface Detector {
+  what: string;
+  pattern: RegExp;
+  /** Which capture group holds the secret (0 for the whole match). */
+  group?: number;
+  accept?: (secret: string) => boolean;
+  hide?: boolean;
+}
+
+const DETECTORS: Detector[] = [
+  { what: 'a PEM private key block', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g, hide: true },
+  { what: 'an AWS access key ID', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g },
+  // Service-account tokens are `ops_` followed by base64 of a JSON document (so `ops_eyJ...`).
+  { what: 'a 1Password service-account token', pattern: /\bops_[A-Za-z0-9+/=_-]{20,}/g },
+  // GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab, Slack, Stripe and npm tokens.
+  { what: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{22,})/g },
+  { what: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g },
+  { what: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
+  { what: 'a Stripe key', pattern: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { what: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{30,}/g },
+  {
+    what: 'an AWS secret access key',
+    pattern:
+      /(?:aws_?secret_?access_?key|secret_?access_?key|aws_?secret_?key|secret_key|secretaccesskey)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
+    group: 1,
+  },
+  {
+    // AWS secret access keys are 40 characters of base64. AWS's documented example has no
+    // random-looking atom, so the whole run is judged: mixed classes, above 4.5 bits (word paths
+    // stay near 4.0-4.3), and no word among its atoms: a path or URL the kits build holds words
+    // of their own ("com", "main", "tree"), so values joined into one cannot look like a key.
+    what: 'an AWS-secret-access-key-like string',
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    accept: token =>
+      /[A-Z]/.test(token) &&
+      /[a-z]/.test(token) &&
+      /[0-9]/.test(token) &&
+      shannonEntropy(token) >= 4.5 &&
+      atomsOf(token).every(({ atom }) => atom.length < 3 || !WORD.test(atom)),
+  },
+  {
+    // Cloudflare API tokens are 40 characters of letters, digits, "-" and "_".
+    what: 'a Cloudflare-API-token-like string',
+    pattern: /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{40}(?![A-Za-z0-9_-])/g,
+    accept: token => atomsOf(token).some(({ atom }) => mixedRandomAtom(atom)),
+  },
+  {
+    what: 'a high-entropy string',
+    pattern: /[A-Za-z0-9]{20,}/g,
+    accept: atom => looksRandomAtom(atom),
+  },
+];
+
+/** 1Password references are where secrets belong; their text is never judged. */
+const ONEPASSWORD_REFERENCE = /(?:secret)?ref\+(?:op|onepasswordconnect):\/\/[^\s"'`]*/gi;
+
+/** Every secret-looking span of one line of a file, in order, one finding per span. */
+export function findSecrets(line: string): SecretFinding[] {
+  // Blank out references (same length, so columns stay put) before looking.
+  const text = line.replace(ONEPASSWORD_REFERENCE, m => ' '.repeat(m.length));
+  const findings: SecretFinding[] = [];
+  for (const detector of DETECTORS) {
+    detector.pattern.lastIndex = 0;
+    for (let m = detector.pattern.exec(text); m; m = detector.pattern.exec(text)) {
+      const secret = m[detector.group ?? 0];
+      const start = m.index + m[0].indexOf(secret);
+      const end = start + secret.length;
+      if (detector.accept && !detector.accept(secret)) continue;
+      if (findings.some(f => start < f.end && f.start < end)) continue; // one finding per secret
+      findings.push({ start, end, what: detector.what, secret, hide: Boolean(detector.hide) });
+    }
+  }
+  return findings.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * What makes a form value look like a secret, or undefined. Stricter than {@link findSecrets}
+ * by one rule: a random-looking atom of upper case, lower case and digits is refused from 10
+ * characters on, because the kits could join it with other values into a 40-character
+ * Cloudflare-token-like string. Unlike {@link findSecrets}, 1Password references are judged too
+ * (no form field takes one).
+ */
+export function formValueSecret(value: string): SecretFinding | undefined {
+  // Line breaks become spaces and `ref+` loses its `+` (same lengths, so offsets stay put): the
+  // validator reads files line by line, and references are not exempt in a form value.
+  const text = value.replace(/[\n\r\u2028\u2029\u0085]/g, ' ').replace(/ref\+/gi, m => `${m.slice(0, 3)}_`);
+  const finding = findSecrets(text)[0];
+  if (finding) return { ...finding, secret: value.slice(finding.start, finding.end) };
+  const mixed = atomsOf(text).find(({ atom }) => mixedRandomAtom(atom));
+  if (!mixed) return undefined;
+  return { start: mixed.index, end: mixed.index + mixed.atom.length, what: 'a random-looking token', secret: mixed.atom, hide: false };
+}
