@@ -1,6 +1,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { catalogModuleLocalRepositories } from '../src';
 
 /**
  * A standalone backend for `npm start`: scaffolder, catalog with the scaffolder entity model,
@@ -23,7 +24,7 @@ backend.add(import('../src'));
 // creates through this package's entity provider (it does nothing unless
 // unifiCloudflare.localPublisher.enabled is true). The catalog's locations API keeps accepting
 // `url` locations only, so no caller can register a file of this host through it.
-backend.add(import('../src').then(m => ({ default: m.catalogModuleLocalRepositories })));
+backend.add(catalogModuleLocalRepositories);
 
 // Says where the backend listens and which templates the catalog registered.
 backend.add(
