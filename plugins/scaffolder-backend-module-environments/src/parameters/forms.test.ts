@@ -91,6 +91,8 @@ const COMMON_FIELDS = [
   'unifiAuth',
   'internalDomain',
   'glueVersion',
+  'terraformVersion',
+  'kclVersion',
   'deviceHostname',
   'deviceMac',
   'services',
@@ -131,6 +133,8 @@ const RULED_FIELDS: Record<string, RuleName> = {
   name: 'name',
   description: 'description',
   glueVersion: 'glueVersion',
+  terraformVersion: 'terraformVersion',
+  kclVersion: 'kclVersion',
   zoneName: 'zoneName',
   cloudflareAccountId: 'cloudflareAccountId',
   unifiHost: 'unifiHost',
@@ -206,6 +210,15 @@ const CASES: Record<string, FieldCases> = {
     good: ['v0.12.2', 'v1.0.0', 'v10.20.30', 'v999999.999999.999999'],
     bad: ['', '0.12.2', 'V0.12.2', 'v0.12', 'v01.2.3', 'v0.12.2-rc1', '-v0.12.2', 'v1000000.0.0', ...HOSTILE],
   },
+  terraformVersion: {
+    // Staging always uses the S3 lockfile (1.10 or later), so the good values are 1.10 or later.
+    good: ['1.11.4', '1.10.0', '1.12.1', '2.0.0'],
+    bad: ['', 'v1.11.4', '1.11', 'latest', '1.11.4-rc1', '01.11.4', ...HOSTILE],
+  },
+  kclVersion: {
+    good: ['v0.11.2', 'v0.12.3', 'v1.0.0'],
+    bad: ['', '0.11.2', 'v0.11', 'latest', 'V0.11.2', ...HOSTILE],
+  },
   zoneName: {
     good: ['example.com', 'home.example.co.uk', 'a.io', 'xn--bcher-kva.example', dnsName(253)],
     bad: ['', 'com', 'Example.com', 'example.com.', '.example.com', '-a.example.com', 'example.123', 'exa_mple.com', dnsName(254), ...HOSTILE],
@@ -271,7 +284,7 @@ const CASES: Record<string, FieldCases> = {
   },
   kmsKeyId: {
     good: [
-      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-86ef-1234567890ab',
       `arn:aws:kms:us-east-1:123456789012:key/mrk-${'0123456789abcdef'.repeat(2)}`,
       'arn:aws:kms:eu-west-1:123456789012:alias/terraform-state',
       'arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/state',
@@ -281,6 +294,9 @@ const CASES: Record<string, FieldCases> = {
       'alias/terraform-state',
       '1234abcd-12ab-34cd-56ef-1234567890ab',
       'arn:aws:kms:eu-central-1:123456789012:key/1234ABCD-12AB-34CD-56EF-1234567890AB',
+      // Terraform's S3 backend rejects a key UUID with another version digit or variant.
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-74cd-86ef-1234567890ab',
       'arn:aws:kms:eu-central-1:12345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       'arn:aws:s3:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       `arn:aws:kms:eu-west-1:123456789012:alias/${'a'.repeat(251)}`,
@@ -315,7 +331,10 @@ const CASES: Record<string, FieldCases> = {
   'services[].protocol': {
     good: ['http', 'https', 'tcp'],
     bad: ['', 'udp', 'HTTP', 'http ', 1, ...HOSTILE],
-    set: setService('protocol'),
+    // Published in local DNS only: a tcp service never goes through the tunnel (below).
+    set: (values, value) => {
+      values.services[0] = { name: 'web', port: 8080, protocol: value, distribution: 'unifi_only' };
+    },
   },
   'services[].distribution': {
     good: ['both', 'unifi_only', 'cloudflare_only'],
@@ -578,13 +597,15 @@ describe('template forms', () => {
       const steps: Json[] = template.spec.steps;
       const render = steps.find(step => step.id === 'render')!;
 
-      it('render, (production: validate the secrets layout,) publish to GitHub, register in the catalog, in that order', () => {
+      it('render, (production: validate the secrets layout,) check the name, publish to GitHub, register in the catalog, check it, in that order', () => {
         expect(steps.map(step => [step.id, step.action])).toEqual([
           ['render', 'unifiCloudflare:environment:render'],
           ...(environment === 'production' ? [['validate-secrets', 'unifiCloudflare:secretsLayout:validate']] : []),
+          ['check-name', 'unifiCloudflare:catalog:checkName'],
           ['publish', 'publish:github'],
           ['publishLocal', 'unifiCloudflare:repository:publishLocal'],
           ['register', 'catalog:register'],
+          ['check-registered', 'unifiCloudflare:catalog:checkName'],
           ['registerLocal', 'unifiCloudflare:catalog:registerLocal'],
         ]);
         // Exactly one of the two publish-and-register pairs runs; GitHub unless local was chosen.
@@ -592,8 +613,10 @@ describe('template forms', () => {
         expect(conditions).toEqual({
           render: undefined,
           ...(environment === 'production' ? { 'validate-secrets': undefined } : {}),
+          'check-name': undefined,
           publish: "${{ parameters.publishTarget !== 'local' }}",
           register: "${{ parameters.publishTarget !== 'local' }}",
+          'check-registered': "${{ parameters.publishTarget !== 'local' }}",
           publishLocal: "${{ parameters.publishTarget === 'local' }}",
           registerLocal: "${{ parameters.publishTarget === 'local' }}",
         });
@@ -605,12 +628,13 @@ describe('template forms', () => {
           localPath: "${{ steps['publishLocal'].output.localPath }}",
           catalogInfoPath: "${{ steps['render'].output.catalogInfoPath }}",
         });
-        expect(steps.find(step => step.id === 'publish')!.input).toMatchObject({
-          allowedHosts: ['github.com'],
+        // Exactly: publish:github refuses inputs it does not declare (allowedHosts is the picker's).
+        expect(steps.find(step => step.id === 'publish')!.input).toEqual({
           description: '${{ parameters.description }}',
           repoUrl: '${{ parameters.repoUrl }}',
           defaultBranch: 'main',
           repoVisibility: 'private',
+          gitCommitMessage: `Create the ${environment} environment \${{ parameters.name }}`,
         });
         expect(steps.find(step => step.id === 'register')!.input).toEqual({
           repoContentsUrl: "${{ steps['publish'].output.repoContentsUrl }}",
@@ -684,6 +708,24 @@ describe('template forms', () => {
         expect(text).toContain("${{ steps['render'].output.stateBackend }}");
       });
     });
+  });
+
+  // unifi-cloudflare-glue v0.12.2's KCL check (schemas/cloudflare.k is_valid_domain) strips only
+  // http:// and https:// from a tunnel origin, so a tcp service through the tunnel cannot deploy.
+  it.each(ENVIRONMENTS)('%s: refuses a tcp service published through the tunnel in the form and in the model, naming the field', environment => {
+    for (const distribution of ['both', 'cloudflare_only', undefined]) {
+      const values = clone(formValuesOf(canonicalValues[environment])) as Values;
+      values.services[0] = { name: 'ssh', port: 22, protocol: 'tcp', publicHostname: `ssh.${values.zoneName}`, ...(distribution ? { distribution } : {}) };
+      const result = parseParameters({ ...values, environment });
+      expect({ distribution, form: formAccepts(templates[environment], values), model: result.success }).toEqual({ distribution, form: false, model: false });
+      if (!result.success) {
+        const problem = result.problems.find(p => p.field === 'services[0].protocol');
+        expect(problem?.message).toMatch(/cannot be tcp when distribution is (both|cloudflare_only).*unifi_only/);
+      }
+    }
+    const local = clone(formValuesOf(canonicalValues[environment])) as Values;
+    local.services[0] = { name: 'ssh', port: 22, protocol: 'tcp', distribution: 'unifi_only' };
+    expect({ form: formAccepts(templates[environment], local), model: parseParameters({ ...local, environment }).success }).toEqual({ form: true, model: true });
   });
 
   // Lone surrogates cannot be stored in UTF-8: the pattern excludes them (a paired surrogate is

@@ -286,10 +286,11 @@ describe('parseParameters', () => {
       { cloudflareItem: 'unifi' },
       { stateItem: 'cloudflare' },
       { unifiItem: 'terraform-state' },
-    ])('the same 1Password item twice: %j', items => {
-      expect(problems(productionWith(items))).toEqual([
-        { field: 'stateItem', message: 'cloudflareItem, unifiItem and stateItem must name three different 1Password items' },
-      ]);
+    ])('the same 1Password item twice: %j, blamed on the field(s) set, never on a default', items => {
+      const found = problems(productionWith(items));
+      // Each field the user set that collides is named; a field left at its default never is.
+      expect(found.map(p => p.field).sort()).toEqual(Object.keys(items).sort());
+      for (const p of found) expect(p.message).toMatch(/^names the same 1Password item as \w+Item( \(by default\))?(?: and \w+Item( \(by default\))?)?; cloudflareItem, unifiItem and stateItem must name three different items/);
     });
 
     it('unknown keys at the top level and in a service', () => {

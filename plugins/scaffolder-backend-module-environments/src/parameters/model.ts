@@ -1,5 +1,6 @@
 import { z } from 'zod/v3';
 import { codePointLength, isWellFormedUnicode, matchesRule, normaliseMac, RuleName, rules } from './rules';
+import { secretProblem } from '../secrets/formValues';
 
 /**
  * The parameter model of the three environment templates: one zod definition, used as the
@@ -16,6 +17,10 @@ export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 export const DEFAULT_GLUE_VERSION = 'v0.12.2';
+/** Terraform the module runs (hashicorp/terraform tag): stable S3 lockfile, tested with v0.12.2. */
+export const DEFAULT_TERRAFORM_VERSION = '1.11.4';
+/** KCL the module runs (kcllang/kcl tag), matching the module's kcl.mod edition v0.11.x. */
+export const DEFAULT_KCL_VERSION = 'v0.11.2';
 export const MAX_SERVICES = 20;
 
 /** A string field checked by a named rule; the message names the rule and a good example. */
@@ -40,6 +45,9 @@ function ruled(name: RuleName, description: string) {
           code: z.ZodIssueCode.custom,
           message: `must be ${rule.rule}, for example "${rule.example}"`,
         });
+      } else if (secretProblem(value)) {
+        // Every tier: a pasted secret would reach the catalog, the answers file and git.
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${secretProblem(value)}; for example "${rule.example}"` });
       }
     });
 }
@@ -112,6 +120,10 @@ export const parameterShape = {
     .refine(isWellFormedUnicode, {
       message: 'contains a lone surrogate, which is not valid Unicode; for example "github.com?owner=acme&repo=homelab-dns"',
     })
+    .superRefine((value, ctx) => {
+      const problem = secretProblem(value);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${problem}; for example "github.com?owner=acme&repo=homelab-dns"` });
+    })
     .optional(),
   publishTarget: oneOf(
     PUBLISH_TARGETS,
@@ -119,6 +131,13 @@ export const parameterShape = {
   ).default('github'),
   glueVersion: ruled('glueVersion', 'unifi-cloudflare-glue module release to pin.').default(
     DEFAULT_GLUE_VERSION,
+  ),
+  terraformVersion: ruled(
+    'terraformVersion',
+    'Terraform release the module runs (tag of hashicorp/terraform); pinned in every dagger call.',
+  ).default(DEFAULT_TERRAFORM_VERSION),
+  kclVersion: ruled('kclVersion', 'KCL release the module runs (tag of kcllang/kcl); pinned in every dagger call.').default(
+    DEFAULT_KCL_VERSION,
   ),
   zoneName: ruled('zoneName', 'Cloudflare DNS zone that public hostnames live in.'),
   cloudflareAccountId: ruled('cloudflareAccountId', 'Cloudflare account ID.'),
@@ -158,7 +177,7 @@ export const parameterShape = {
   kmsKeyId: ruled('kmsKeyId', 'Optional KMS key ARN for state encryption (production).').optional(),
   secretsProvider: oneOf(
     SECRETS_PROVIDERS,
-    'vals provider for 1Password (production): op (CLI or service account) or onepasswordconnect (Connect server).',
+    'vals provider for 1Password (production): op (a 1Password service account, OP_SERVICE_ACCOUNT_TOKEN) or onepasswordconnect (a Connect server, OP_CONNECT_HOST and OP_CONNECT_TOKEN).',
   ).optional(),
   vault: ruled('vault', '1Password vault holding the production items.').optional(),
   cloudflareItem: ruled('itemName', '1Password item with the Cloudflare API token (production).').optional(),
@@ -207,6 +226,17 @@ export const parameterSchema = z
       if (p.stateBucket === undefined) issue(['stateBucket'], `is required for ${p.environment}, for example "${rules.stateBucket.example}"`);
       if (p.stateRegion === undefined) issue(['stateRegion'], `is required for ${p.environment}, for example "${rules.stateRegion.example}"`);
     }
+    // unifi-cloudflare-glue's Terraform modules require >= 1.5.0 (terraform/modules/*/versions.tf);
+    // the S3 lockfile needs 1.10 (staging always, production when chosen).
+    if (matchesRule('terraformVersion', p.terraformVersion)) {
+      const [major, minor] = p.terraformVersion.split('.').map(Number);
+      const lockfile = p.environment === 'staging' || (p.environment === 'production' && p.locking === 'lockfile');
+      if (major < 1 || (major === 1 && minor < 5)) {
+        issue(['terraformVersion'], `must be 1.5.0 or later (the module's Terraform code requires it), for example "${DEFAULT_TERRAFORM_VERSION}"`);
+      } else if (lockfile && major === 1 && minor < 10) {
+        issue(['terraformVersion'], `must be 1.10.0 or later: the S3 lockfile (use_lockfile) needs it, for example "${DEFAULT_TERRAFORM_VERSION}"`);
+      }
+    }
     if (p.environment === 'production') {
       if (p.vault === undefined) issue(['vault'], `is required for production, for example "${rules.vault.example}"`);
       const locking = p.locking ?? 'dynamodb';
@@ -216,9 +246,17 @@ export const parameterSchema = z
       if (locking === 'lockfile' && p.dynamodbTable !== undefined) {
         issue(['dynamodbTable'], 'is only used when locking is dynamodb; remove it or choose dynamodb locking');
       }
-      const items = [p.cloudflareItem ?? 'cloudflare', p.unifiItem ?? 'unifi', p.stateItem ?? 'terraform-state'];
-      if (new Set(items).size !== items.length) {
-        issue(['stateItem'], 'cloudflareItem, unifiItem and stateItem must name three different 1Password items');
+      // Blame a field the user set (a default never collides with another default).
+      const items = [
+        ['cloudflareItem', p.cloudflareItem ?? 'cloudflare', p.cloudflareItem !== undefined],
+        ['unifiItem', p.unifiItem ?? 'unifi', p.unifiItem !== undefined],
+        ['stateItem', p.stateItem ?? 'terraform-state', p.stateItem !== undefined],
+      ] as const;
+      for (const [field, item, set] of items) {
+        const others = items.filter(other => other[0] !== field && other[1] === item);
+        if (set && others.length > 0) {
+          issue([field], `names the same 1Password item as ${others.map(o => `${o[0]}${o[2] ? '' : ' (by default)'}`).join(' and ')}; cloudflareItem, unifiItem and stateItem must name three different items, for example "${rules.itemName.example}"`);
+        }
       }
     }
 
@@ -238,6 +276,11 @@ export const parameterSchema = z
       const internal = `${service.name}.${p.internalDomain}`;
       if (internal.length > 253) {
         issue(['services', i, 'name'], `makes the internal hostname ${internal.length} characters long; the limit is 253`);
+      }
+      // The module's KCL check (schemas/cloudflare.k is_valid_domain) strips only http:// and
+      // https:// from a tunnel origin, so a tcp:// origin never passes: tcp stays local.
+      if (service.protocol === 'tcp' && service.distribution !== 'unifi_only') {
+        issue(['services', i, 'protocol'], `cannot be tcp when distribution is ${service.distribution}: unifi-cloudflare-glue publishes only http and https services through the tunnel; choose distribution unifi_only for a tcp service, or protocol http or https`);
       }
       if (service.distribution === 'unifi_only') {
         if (service.publicHostname !== undefined) {

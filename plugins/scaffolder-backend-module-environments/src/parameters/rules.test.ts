@@ -24,6 +24,14 @@ const table: Record<RuleName, { good: string[]; bad: string[] }> = {
     bad: ['', 'Group:default/x', 'group:', ':x', 'x/', '/x', 'a:b:c', 'a/b/c', 'a b', 'group:default/-x', 'group:default/x-',
       `group:default/${'a'.repeat(64)}`, 'group:Default/x'],
   },
+  terraformVersion: {
+    good: ['1.11.4', '1.10.0', '1.5.7', '2.0.0', '9999.9999.9999'],
+    bad: ['', 'v1.11.4', '1.11', '1.11.4-beta1', 'latest', '01.11.4', '1.11.4 ', '-1.11.4', '1.11.4;id'],
+  },
+  kclVersion: {
+    good: ['v0.11.2', 'v0.12.3', 'v1.0.0'],
+    bad: ['', '0.11.2', 'v0.11', 'latest', 'v0.11.2-rc', 'V0.11.2', '-v0.11.2', 'v0.11.2;id'],
+  },
   glueVersion: {
     good: ['v0.12.2', 'v1.0.0', 'v0.0.0', 'v999999.999999.999999'],
     bad: ['', '0.12.2', 'V0.12.2', 'v01.2.3', 'v1.02.3', 'v1.2', 'v1.2.3.4', 'v1.2.3-rc.1', 'v1.2.3+build', 'v1.2.3 ', 'v1000000.0.0',
@@ -80,11 +88,12 @@ const table: Record<RuleName, { good: string[]; bad: string[] }> = {
   },
   kmsKeyId: {
     good: [
-      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-86ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-14cd-b6ef-1234567890ab',
       `arn:aws:kms:us-east-1:123456789012:key/mrk-${hex32}`,
       'arn:aws:kms:eu-central-1:123456789012:alias/terraform-state',
       'arn:aws:kms:eu-central-1:123456789012:alias/team/state_key',
-      'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-54cd-a6ef-1234567890ab',
       'arn:aws-cn:kms:cn-north-1:123456789012:alias/x',
     ],
     bad: [
@@ -92,7 +101,12 @@ const table: Record<RuleName, { good: string[]; bad: string[] }> = {
       '1234abcd-12ab-34cd-56ef-1234567890ab',
       'alias/terraform-state',
       'arn:aws:kms:eu-central-1:12345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      'arn:aws:kms:eu-central-1:123456789012:key/1234ABCD-12AB-34CD-56EF-1234567890AB',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234ABCD-12AB-34CD-86EF-1234567890AB',
+      // Terraform's S3 backend (validate.go uuidRegexPattern): version digit 1-5, variant 8, 9, a or b.
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-04cd-86ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-64cd-96ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-c6ef-1234567890ab',
       'arn:aws:kms:eu-central-1:123456789012:key/1234abcd12ab34cd56ef1234567890ab',
       'arn:aws:kms:eu-central-1:123456789012:key/*',
       'arn:aws:kms:eu-central-1:123456789012:alias/',

@@ -31,9 +31,13 @@ export const rules = {
     example: 'homelab-dns-dev',
   },
   description: {
-    pattern: '^(?!.*ref\\+)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\u061c\\u200b\\u2060-\\u2064\\ufeff\\uD800-\\uDFFF]*$',
+    // The class is every code point that is Cc, Cf, Zl, Zp or Default_Ignorable_Code_Point
+    // (Unicode 17, as Node 20 knows it), U+2800 BRAILLE PATTERN BLANK and the surrogates, as
+    // explicit ranges: the form and the model read the same text whatever Unicode version a
+    // browser has. src/security/unicodeRanges.test.ts checks it against the properties.
+    pattern: '^(?!.*ref\\+)[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u115f-\\u1160\\u17b4-\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u2800\\u3164\\ud800-\\udfff\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff0-\\ufffb\\u{110BD}\\u{110CD}\\u{13430}-\\u{1343F}\\u{1BCA0}-\\u{1BCA3}\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E0FFF}]*$',
     maxLength: 200,
-    rule: 'one line of printable text without control, invisible or bidirectional-override characters and without vals references (ref+...), at most 200 characters',
+    rule: 'one line of printable text without control, format, invisible (default-ignorable, blank) or bidirectional characters and without vals references (ref+...), at most 200 characters',
     example: 'DNS and tunnels for the home lab media server',
   },
   entityRef: {
@@ -48,6 +52,22 @@ export const rules = {
     maxLength: 22,
     rule: 'a release tag vMAJOR.MINOR.PATCH',
     example: 'v0.12.2',
+  },
+  // The module runs hashicorp/terraform:<terraform_version> (unifi-cloudflare-glue v0.12.2,
+  // src/main/main.py); a release number is a tag of that image.
+  terraformVersion: {
+    pattern: '^(?:0|[1-9][0-9]{0,3})\\.(?:0|[1-9][0-9]{0,3})\\.(?:0|[1-9][0-9]{0,3})$',
+    maxLength: 14,
+    rule: 'a Terraform release MAJOR.MINOR.PATCH (a tag of the hashicorp/terraform image)',
+    example: '1.11.4',
+  },
+  // The module runs kcllang/kcl:<kcl_version> (src/main/main.py); that image's release tags
+  // carry a leading v (kcllang/kcl:v0.11.2).
+  kclVersion: {
+    pattern: '^v(?:0|[1-9][0-9]{0,3})\\.(?:0|[1-9][0-9]{0,3})\\.(?:0|[1-9][0-9]{0,3})$',
+    maxLength: 15,
+    rule: 'a KCL release vMAJOR.MINOR.PATCH (a tag of the kcllang/kcl image)',
+    example: 'v0.11.2',
   },
   zoneName: {
     pattern: `^(?:${LABEL}\\.)+${TOP_LABEL}$`,
@@ -118,10 +138,12 @@ export const rules = {
   },
   kmsKeyId: {
     pattern:
-      '^arn:aws(?:-[a-z]+){0,2}:kms:[a-z]{2}(?:-[a-z]+){1,2}-[1-9][0-9]?:[0-9]{12}:(?:key/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|alias/[A-Za-z0-9/_-]{1,250})$',
+      '^arn:aws(?:-[a-z]+){0,2}:kms:[a-z]{2}(?:-[a-z]+){1,2}-[1-9][0-9]?:[0-9]{12}:(?:key/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})|alias/[A-Za-z0-9/_-]{1,250})$',
     maxLength: 2048,
-    rule: 'an AWS KMS key or alias ARN',
-    example: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    // Terraform's S3 backend accepts a key UUID only with version digit 1-5 and variant 8, 9, a
+    // or b (hashicorp/terraform internal/backend/remote-state/s3/validate.go, uuidRegexPattern).
+    rule: 'an AWS KMS key ARN (key/<UUID> with version digit 1-5 and variant 8, 9, a or b, or key/mrk-<32 hex>) or alias ARN',
+    example: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-86ef-1234567890ab',
   },
   vault: {
     pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',

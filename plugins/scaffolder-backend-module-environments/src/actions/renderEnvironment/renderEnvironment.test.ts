@@ -48,6 +48,18 @@ describe('unifiCloudflare:environment:render', () => {
     expect((await lstat(path.join(workspace.path, 'env/dev/deploy.sh'))).isFile()).toBe(true);
   });
 
+  it('keeps no GitHub location when publishing locally (the picker leaves "github.com?" in the form data)', async () => {
+    const answers = async () => parse(await readFile(path.join(workspace.path, '.environment-answers.yaml'), 'utf8')).values;
+    const entity = async () => parse(await readFile(path.join(workspace.path, 'catalog-info.yaml'), 'utf8'));
+    await run({ ...canonicalValues.development, publishTarget: 'local', repoUrl: 'github.com?' });
+    expect(await answers()).toMatchObject({ publishTarget: 'local' });
+    expect(await answers()).not.toHaveProperty('repoUrl');
+    expect(JSON.stringify(await entity())).not.toContain('github.com?');
+    await run({ ...canonicalValues.development, publishTarget: 'github' });
+    expect((await answers()).repoUrl).toBe(canonicalValues.development.repoUrl);
+    expect((await entity()).metadata.annotations['backstage.io/source-location']).toBe('url:https://github.com/acme/homelab-dns-dev/');
+  });
+
   it('renders the same files in dry-run mode, and says so in its log', async () => {
     const logger = mockServices.logger.mock();
     const ctx = await run({ ...canonicalValues.staging }, { isDryRun: true, logger });

@@ -61,7 +61,14 @@ export function createRenderEnvironmentAction(options: RenderEnvironmentActionOp
       if (!parsed.success) {
         throw new InputError(describeProblems(parsed.problems));
       }
-      const parameters = parsed.parameters;
+      // The Create page's RepoUrlPicker writes its host ("github.com?") into the form data as soon
+      // as it shows, and the value stays when the developer then picks the local target; a local
+      // repository has no GitHub location, so none goes into the answers file, links or annotations.
+      const parameters =
+        parsed.parameters.publishTarget === 'local' ? { ...parsed.parameters, repoUrl: undefined } : parsed.parameters;
+      if (parsed.parameters.publishTarget === 'local' && parsed.parameters.repoUrl !== undefined) {
+        ctx.logger.info('Ignoring repoUrl: the repository is published locally');
+      }
       const template: TemplateIdentity = {
         name: templateRef(ctx.templateInfo, parameters.environment),
         version: kitVersion,
