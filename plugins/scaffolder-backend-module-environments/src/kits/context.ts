@@ -1,3 +1,4 @@
+import { repositoryParts } from '../parameters/repoUrl';
 import { EnvironmentParameters } from '../parameters/model';
 import { referencesByItem, secretReferences } from '../secrets/references';
 
@@ -16,17 +17,8 @@ const SCHEMES = { http: 'http', https: 'https', tcp: 'tcp' } as const;
 
 /** A repository URL derived from the RepoUrlPicker value, when it has owner and repo. */
 export function repositoryUrl(repoUrl: string | undefined): string | undefined {
-  if (!repoUrl) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(`https://${repoUrl}`);
-  } catch {
-    return undefined;
-  }
-  const owner = parsed.searchParams.get('owner') ?? parsed.searchParams.get('organization');
-  const repo = parsed.searchParams.get('repo');
-  if (!owner || !repo) return undefined;
-  return `https://${parsed.host}/${owner}/${repo}`;
+  const parts = repositoryParts(repoUrl);
+  return parts && `https://${parts.host}/${parts.owner}/${parts.repo}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod/v3';
 import { codePointLength, isWellFormedUnicode, matchesRule, normaliseMac, RuleName, rules } from './rules';
+import { repositorySlug } from './repoUrl';
 import { secretProblem } from '../secrets/formValues';
 
 /**
@@ -121,7 +122,10 @@ export const parameterShape = {
       message: 'contains a lone surrogate, which is not valid Unicode; for example "github.com?owner=acme&repo=homelab-dns"',
     })
     .superRefine((value, ctx) => {
-      const problem = secretProblem(value);
+      // The kits write the "owner/repo" slug on its own (catalog-info's github.com/project-slug),
+      // so the slug is judged too: two names joined by "/" can look like an AWS secret key.
+      const slug = repositorySlug(value);
+      const problem = secretProblem(value) ?? (slug === undefined ? undefined : secretProblem(slug));
       if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${problem}; for example "github.com?owner=acme&repo=homelab-dns"` });
     })
     .optional(),
