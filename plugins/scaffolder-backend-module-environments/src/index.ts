@@ -2,7 +2,7 @@
  * Scaffolder actions that render unifi-cloudflare-glue environment repositories.
  *
  * This file is the package's whole public surface. README.md lists it (section "Public API"),
- * and src/install/install.test.ts fails when the packed package exports anything else.
+ * and src/__tests__/install/install.test.ts fails when the packed package exports anything else.
  *
  * @packageDocumentation
  */

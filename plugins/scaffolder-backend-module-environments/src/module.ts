@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRenderEnvironmentAction } from './actions/renderEnvironment/renderEnvironment';
 import { createPublishLocalAction } from './actions/publishLocal/publishLocal';
 import { createRegisterLocalAction } from './actions/registerLocal/registerLocal';
-import { LocalRepositoriesProvider, registerLocalRepositoriesProvider } from './actions/registerLocal/localRepositories';
+import { LocalRepositoriesProvider, registerLocalRepositoriesProvider } from './catalog/localRepositories';
 import { createCheckNameAction } from './actions/checkName/checkName';
 import { withPlainUserErrors } from './actions/userErrors/userErrors';
 import { readLocalPublisherSettings } from './actions/publishLocal/localPublisher';

@@ -3,7 +3,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { kitManifest } from '../kits/manifest';
-import { REPO_ROOT, startScaffolderBackend } from '../testing/backend';
+import { REPO_ROOT, startScaffolderBackend } from '../__testUtils__/backend';
 import { main } from './scaffold';
 
 jest.setTimeout(120_000);

@@ -21,7 +21,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { kitManifest } from '../kits/manifest';
 import { ENVIRONMENTS, Environment } from '../parameters/model';
-import { DryRunResponse, loadTemplate, startScaffolderBackend } from '../testing/backend';
+import { DryRunResponse, loadTemplate, startScaffolderBackend } from '../__testUtils__/backend';
 
 const run = promisify(execFile);
 

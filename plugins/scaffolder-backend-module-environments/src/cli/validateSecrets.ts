@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { SECRETS_PROVIDERS } from '../parameters/model';
-import { matchesRule, rules } from '../parameters/rules';
+import { matchesRule, rules } from '../parameters/fieldRules';
 import { SecretsProvider } from '../secrets/references';
 import { LayoutItems } from '../secrets/rules/types';
 import { expectedLayout, formatViolation, validateLayout } from '../secrets/validateLayout';

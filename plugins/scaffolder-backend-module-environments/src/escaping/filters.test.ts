@@ -5,7 +5,7 @@ import { createMockDirectory } from '@backstage/backend-test-utils';
 import fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
 import { parse as parseYaml } from 'yaml';
-import { isWellFormedUnicode } from '../parameters/rules';
+import { isWellFormedUnicode } from '../parameters/fieldRules';
 import { bash, EscapingError, int, kcl, make, makeShell, md, mdCode, toml, yaml } from './filters';
 
 /*

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { isWellFormedUnicode } from '../parameters/rules';
+import { isWellFormedUnicode } from '../parameters/fieldRules';
 
 /**
  * Escaping filters, one per output format. Every interpolation in a kit ends in one of these

@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Schema, validate } from 'jsonschema';
 import { parse } from 'yaml';
-import { canonicalValues } from '../testing/values';
+import { canonicalValues } from '../__testUtils__/values';
 import { ENVIRONMENTS, Environment, parameterShape, parseParameters } from './model';
-import { matchesRule, RuleName, rules } from './rules';
+import { matchesRule, RuleName, rules } from './fieldRules';
 
 type Json = Record<string, any>;
 type Values = Record<string, any>;

@@ -1,4 +1,4 @@
-import { canonicalValues } from '../testing/values';
+import { canonicalValues } from '../__testUtils__/values';
 import {
   describeProblems,
   EnvironmentParameters,
@@ -8,7 +8,7 @@ import {
   parameterShape,
   parseParameters,
 } from './model';
-import { RuleName, rules } from './rules';
+import { RuleName, rules } from './fieldRules';
 
 type Input = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod/v3';
-import { codePointLength, isWellFormedUnicode, matchesRule, normaliseMac, RuleName, rules } from './rules';
+import { codePointLength, isWellFormedUnicode, matchesRule, normaliseMac, RuleName, rules } from './fieldRules';
 import { repositorySlug } from './repoUrl';
 import { secretProblem } from '../secrets/formValues';
 

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { buildContext } from '../kits/context';
 import { ENVIRONMENTS, Environment, parseParameters } from '../parameters/model';
 import { repositorySlug } from '../parameters/repoUrl';
-import { matchesRule, RuleName } from '../parameters/rules';
-import { loadTestKits } from '../testing/kits';
-import { canonicalValues } from '../testing/values';
+import { matchesRule, RuleName } from '../parameters/fieldRules';
+import { loadTestKits } from '../__testUtils__/kits';
+import { canonicalValues } from '../__testUtils__/values';
 import { secretProblem } from './formValues';
 import { plaintextSecrets } from './rules/plaintextSecrets';
-import { inputFromFiles } from './rules/workspace';
+import { inputFromFiles } from './validationInput';
 import { findSecrets, formValueSecret } from './secretShapes';
 
 /*

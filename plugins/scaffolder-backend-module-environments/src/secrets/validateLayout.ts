@@ -6,7 +6,7 @@ import { plaintextSecrets } from './rules/plaintextSecrets';
 import { referenceSyntax } from './rules/referenceSyntax';
 import { secretsDoc } from './rules/secretsDoc';
 import { DEFAULT_ITEMS, ExpectedLayout, LayoutItems, Rule, RuleId, ValidationInput, Violation } from './rules/types';
-import { loadValidationInput } from './rules/workspace';
+import { loadValidationInput } from './validationInput';
 import { SecretsProvider } from './references';
 
 export type { ExpectedLayout, LayoutItems, RuleId, Violation } from './rules/types';

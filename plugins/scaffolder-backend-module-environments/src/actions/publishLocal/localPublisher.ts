@@ -1,7 +1,7 @@
 import { resolveSafeChildPath, RootConfigService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import path from 'node:path';
-import { matchesRule, rules } from '../../parameters/rules';
+import { matchesRule, rules } from '../../parameters/fieldRules';
 
 /** Where the local publisher may write, read from `unifiCloudflare.localPublisher`. */
 export interface LocalPublisherSettings {

@@ -6,7 +6,7 @@ import { chmod, copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import git from 'isomorphic-git';
-import { rules } from '../../parameters/rules';
+import { rules } from '../../parameters/fieldRules';
 import { checkRepositoryName, readLocalPublisherSettings, repositoryPath, requireLocalDirectory } from './localPublisher';
 import { examples } from './publishLocal.examples';
 

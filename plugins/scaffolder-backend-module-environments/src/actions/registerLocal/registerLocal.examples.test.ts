@@ -3,7 +3,7 @@ import { createMockDirectory, mockServices } from '@backstage/backend-test-utils
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { LocalRepositoriesProvider, registerLocalRepositoriesProvider } from './localRepositories';
+import { LocalRepositoriesProvider, registerLocalRepositoriesProvider } from '../../catalog/localRepositories';
 import { createRegisterLocalAction } from './registerLocal';
 import { examples } from './registerLocal.examples';
 

@@ -5,7 +5,7 @@ import { EntityProviderConnection } from '@backstage/plugin-catalog-node';
 import { JsonObject } from '@backstage/types';
 import path from 'node:path';
 import { createRegisterLocalAction } from './registerLocal';
-import { LocalRepositoriesProvider, registerLocalRepositoriesProvider } from './localRepositories';
+import { LocalRepositoriesProvider, registerLocalRepositoriesProvider } from '../../catalog/localRepositories';
 
 const RESOURCE = 'apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: homelab-dns-dev\nspec:\n  type: environment\n  owner: group:default/platform-team\n';
 const TEMPLATE = 'apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: evil\nspec:\n  type: service\n  steps: []\n';

@@ -4,7 +4,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import path from 'node:path';
 import { readLocalPublisherSettings, requireLocalDirectory } from '../publishLocal/localPublisher';
-import { entityRef, LOCAL_CATALOG_FILE, readLocalRepository, refreshLocalRepositories } from './localRepositories';
+import { entityRef, LOCAL_CATALOG_FILE, readLocalRepository, refreshLocalRepositories } from '../../catalog/localRepositories';
 import { examples } from './registerLocal.examples';
 
 export const REGISTER_LOCAL_ACTION_ID = 'unifiCloudflare:catalog:registerLocal';

@@ -2,7 +2,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { parse } from 'yaml';
 import { kitManifest } from '../../kits/manifest';
-import { loadTestKits } from '../../testing/kits';
+import { loadTestKits } from '../../__testUtils__/kits';
 import { createRenderEnvironmentAction } from './renderEnvironment';
 import { examples } from './renderEnvironment.examples';
 

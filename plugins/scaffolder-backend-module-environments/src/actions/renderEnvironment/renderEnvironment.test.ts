@@ -5,8 +5,8 @@ import { link, lstat, mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { kitManifest } from '../../kits/manifest';
-import { canonicalValues } from '../../testing/values';
-import { loadTestKits } from '../../testing/kits';
+import { canonicalValues } from '../../__testUtils__/values';
+import { loadTestKits } from '../../__testUtils__/kits';
 import { createRenderEnvironmentAction } from './renderEnvironment';
 
 describe('unifiCloudflare:environment:render', () => {

@@ -10,9 +10,9 @@ import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { loadPackagedKits } from '../../module';
-import { formValues, loadTemplate } from '../../testing/backend';
-import { loadTestKits } from '../../testing/kits';
-import { canonicalValues } from '../../testing/values';
+import { formValues, loadTemplate } from '../../__testUtils__/backend';
+import { loadTestKits } from '../../__testUtils__/kits';
+import { canonicalValues } from '../../__testUtils__/values';
 import { createRenderEnvironmentAction } from '../renderEnvironment/renderEnvironment';
 import { createValidateSecretsLayoutAction, VALIDATE_SECRETS_LAYOUT_ACTION_ID } from './validateSecretsLayout';
 

@@ -4,7 +4,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod/v3';
-import { matchesRule, rules } from '../../parameters/rules';
+import { matchesRule, rules } from '../../parameters/fieldRules';
 import { SECRETS_PROVIDERS } from '../../parameters/model';
 import { DEFAULT_ITEMS } from '../../secrets/rules/types';
 import { expectedLayout, formatViolation, validateLayout } from '../../secrets/validateLayout';

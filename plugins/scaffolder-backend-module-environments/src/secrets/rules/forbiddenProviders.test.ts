@@ -1,6 +1,6 @@
 import { forbiddenProviders } from './forbiddenProviders';
 import { CANONICAL_LAYOUT, renderProductionFiles, replaceOnce, tamperedInput } from './testKit';
-import { inputFromFiles } from './workspace';
+import { inputFromFiles } from '../validationInput';
 
 describe('forbiddenProviders', () => {
   it('accepts the rendered production kit, whose comments and prose mention other providers', async () => {

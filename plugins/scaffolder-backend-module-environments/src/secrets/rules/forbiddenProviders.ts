@@ -2,7 +2,7 @@ import { valsRef } from '../references';
 import { findReferenceCandidates } from './referenceSyntax';
 import { vocabulary } from './masking';
 import { Rule, ValidationInput, Violation } from './types';
-import { segmentsOf } from './workspace';
+import { segmentsOf } from '../validationInput';
 
 /** Why a provider other than 1Password is dangerous here, for the messages. */
 const WHY: Record<string, string> = {

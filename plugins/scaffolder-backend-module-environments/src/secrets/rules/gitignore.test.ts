@@ -1,6 +1,6 @@
 import { gitignore, MUST_COMMIT } from './gitignore';
 import { CANONICAL_LAYOUT, renderProductionFiles, tamperedInput } from './testKit';
-import { inputFromFiles } from './workspace';
+import { inputFromFiles } from '../validationInput';
 
 const withIgnore = (extra: string, base?: (s: string) => string) =>
   tamperedInput(f => ({ '.gitignore': `${base ? base(f['.gitignore']) : f['.gitignore']}${extra}` }));

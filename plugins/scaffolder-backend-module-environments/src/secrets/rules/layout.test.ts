@@ -1,7 +1,7 @@
 import { collectReferences, layout, layoutCatalogue } from './layout';
 import { CANONICAL_LAYOUT, renderProductionFiles, replaceOnce, tamperedInput } from './testKit';
 import { Violation } from './types';
-import { inputFromFiles } from './workspace';
+import { inputFromFiles } from '../validationInput';
 
 const backend = (f: Record<string, string>, from: string | RegExp, to: string) => ({
   'backend.yaml.tmpl': replaceOnce(f['backend.yaml.tmpl'], from, to),

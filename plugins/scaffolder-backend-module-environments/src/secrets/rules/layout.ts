@@ -2,7 +2,7 @@ import { EnvironmentParameters } from '../../parameters/model';
 import { secretReferences, SecretReference, valsRef } from '../references';
 import { findReferenceCandidates, OnePasswordReference, parseReference, VALS_REF_REGEXP } from './referenceSyntax';
 import { BACKEND_TEMPLATE, ExpectedLayout, maskSecret, Rule, SECRETS_TEMPLATE, ValidationInput, Violation } from './types';
-import { yamlTopLevel, YamlEntry } from './workspace';
+import { yamlTopLevel, YamlEntry } from '../validationInput';
 import { vocabulary } from './masking';
 
 /**

@@ -1,6 +1,6 @@
 import { makefileSecrets, shellUnits } from './makefileSecrets';
 import { CANONICAL_LAYOUT, renderProductionFiles, replaceOnce, tamperedInput } from './testKit';
-import { inputFromFiles } from './workspace';
+import { inputFromFiles } from '../validationInput';
 
 const check = (makefile: string) => makefileSecrets(inputFromFiles({ Makefile: makefile }, CANONICAL_LAYOUT));
 const shown = (vs: { line: number; message: string }[]) => vs.map(v => `${v.line} ${v.message}`).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));

@@ -1,6 +1,6 @@
 import { entropyThreshold, looksRandom, plaintextSecrets, shannonEntropy } from './plaintextSecrets';
 import { CANONICAL_LAYOUT, renderProductionFiles } from './testKit';
-import { inputFromFiles } from './workspace';
+import { inputFromFiles } from '../validationInput';
 
 // Fake secrets assembled at run time, so this file does not itself look like a leak to scanners.
 const AWS_KEY_ID = ['AKIA', 'Z7QW3KXNP5LMR2TV'].join('');

@@ -1,6 +1,6 @@
 import { findReferenceCandidates, formatReference, parseReference, referenceSyntax, VALS_REF_REGEXP } from './referenceSyntax';
 import { CANONICAL_LAYOUT, renderProductionFiles, replaceOnce, tamperedInput } from './testKit';
-import { inputFromFiles } from './workspace';
+import { inputFromFiles } from '../validationInput';
 
 const problemsOf = (text: string) => {
   const r = parseReference(text);

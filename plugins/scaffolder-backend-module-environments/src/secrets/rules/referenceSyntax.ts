@@ -1,6 +1,6 @@
-import { matchesRule } from '../../parameters/rules';
+import { matchesRule } from '../../parameters/fieldRules';
 import { SecretsProvider } from '../references';
-import { segmentsOf } from './workspace';
+import { segmentsOf } from '../validationInput';
 import { Rule, ValidationInput, Violation } from './types';
 import { vocabulary, Vocabulary } from './masking';
 

@@ -1,6 +1,6 @@
 import { parseSecretsDocument, secretsDoc } from './secretsDoc';
 import { CANONICAL_LAYOUT, renderProductionFiles, replaceOnce, tamperedInput } from './testKit';
-import { inputFromFiles } from './workspace';
+import { inputFromFiles } from '../validationInput';
 
 const doc = (f: Record<string, string>, from: string | RegExp, to: string) => ({ 'SECRETS.md': replaceOnce(f['SECRETS.md'], from, to) });
 const shown = (vs: { line: number; message: string }[]) => vs.map(v => `${v.line} ${v.message}`).sort();

@@ -1,7 +1,7 @@
 import { collectReferences, FoundReference } from './layout';
 import { formatReference, parseReference } from './referenceSyntax';
 import { BACKEND_TEMPLATE, linesOf, Rule, SECRETS_DOC, SECRETS_TEMPLATE, ValidationInput, Violation } from './types';
-import { yamlTopLevel } from './workspace';
+import { yamlTopLevel } from '../validationInput';
 import { vocabulary } from './masking';
 
 /** A row of the layout table of SECRETS.md. */

@@ -1,9 +1,9 @@
 import { buildContext } from '../../kits/context';
 import { parseParameters, ParameterInput } from '../../parameters/model';
-import { loadTestKits } from '../../testing/kits';
-import { canonicalValues } from '../../testing/values';
+import { loadTestKits } from '../../__testUtils__/kits';
+import { canonicalValues } from '../../__testUtils__/values';
 import { ExpectedLayout } from './types';
-import { inputFromFiles } from './workspace';
+import { inputFromFiles } from '../validationInput';
 
 /** The layout of `canonicalValues.production`. */
 export const CANONICAL_LAYOUT: ExpectedLayout = {

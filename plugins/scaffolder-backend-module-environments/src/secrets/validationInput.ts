@@ -1,0 +1,202 @@
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { ExpectedLayout, linesOf, SkippedFile, ValidationInput, WorkspaceFile } from './rules/types';
+
+/** Files larger than this are not read (a kit file is a few kilobytes). */
+const MAX_FILE_BYTES = 1024 * 1024;
+/** Stop walking after this many entries, so a huge directory cannot stall a task. */
+const MAX_ENTRIES = 5000;
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
+
+/**
+ * Reads every text file under `root` without following symbolic links: a link is listed as
+ * skipped, never read, so nothing outside the directory is ever looked at.
+ */
+export async function loadValidationInput(root: string, expected: ExpectedLayout): Promise<ValidationInput> {
+  const files: WorkspaceFile[] = [];
+  const skipped: SkippedFile[] = [];
+  let seen = 0;
+
+  async function walk(relativeDir: string): Promise<void> {
+    const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (++seen > MAX_ENTRIES) {
+        skipped.push({ path: relativeDir || '.', reason: `more than ${MAX_ENTRIES} entries; the rest was not read` });
+        return;
+      }
+      const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
+      const absolute = path.join(root, relative);
+      const stat = await lstat(absolute);
+      if (stat.isSymbolicLink()) {
+        skipped.push({ path: relative, reason: 'symbolic link (not followed)' });
+      } else if (stat.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(relative);
+      } else if (!stat.isFile()) {
+        skipped.push({ path: relative, reason: 'not a regular file' });
+      } else if (stat.size > MAX_FILE_BYTES) {
+        skipped.push({ path: relative, reason: `larger than ${MAX_FILE_BYTES} bytes` });
+      } else {
+        const bytes = await readFile(absolute);
+        if (bytes.includes(0)) {
+          skipped.push({ path: relative, reason: 'binary file' });
+        } else {
+          files.push({ path: relative, content: bytes.toString('utf8') });
+        }
+      }
+    }
+  }
+
+  await walk('');
+  return { root, expected, files: new Map(files.map(f => [f.path, f])), skipped };
+}
+
+/** Builds an input from in-memory files (for tests and for callers that already hold the files). */
+export function inputFromFiles(
+  files: Record<string, string>,
+  expected: ExpectedLayout,
+  root = '/nonexistent',
+): ValidationInput {
+  const sorted = Object.keys(files).sort();
+  return {
+    root,
+    expected,
+    files: new Map(sorted.map(p => [p, { path: p, content: files[p] }])),
+    skipped: [],
+  };
+}
+
+/**
+ * A piece of text and its role:
+ * - `value`: something a tool reads or runs (a YAML key or value, a Makefile or script line, a
+ *   line of a fenced code block in Markdown);
+ * - `comment`: a comment line of a YAML file, Makefile, script or `.env` file;
+ * - `prose`: Markdown outside code blocks.
+ * References in comments and prose are documentation: nothing evaluates them.
+ */
+export interface Segment {
+  file: string;
+  line: number;
+  text: string;
+  kind: 'value' | 'comment' | 'prose';
+}
+
+export function isYamlFile(file: string): boolean {
+  return /\.ya?ml(\.tmpl)?$/i.test(file);
+}
+
+export function isMarkdownFile(file: string): boolean {
+  return /\.(md|markdown)$/i.test(file);
+}
+
+/** Splits every file into segments (see {@link Segment}). */
+export function segmentsOf(input: ValidationInput): Segment[] {
+  const segments: Segment[] = [];
+  for (const file of input.files.values()) {
+    if (isYamlFile(file.path)) segments.push(...yamlSegments(file));
+    else if (isMarkdownFile(file.path)) segments.push(...markdownSegments(file));
+    else segments.push(...lineSegments(file));
+  }
+  return segments;
+}
+
+function lineSegments(file: WorkspaceFile): Segment[] {
+  return linesOf(file.content).map((text, i) => ({
+    file: file.path,
+    line: i + 1,
+    text,
+    kind: /^\s*#/.test(text) ? 'comment' : 'value',
+  }));
+}
+
+function markdownSegments(file: WorkspaceFile): Segment[] {
+  let fence: string | undefined;
+  return linesOf(file.content).map((text, i) => {
+    const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(text)?.[1];
+    let kind: Segment['kind'] = fence ? 'value' : 'prose';
+    if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) {
+      fence = fence ? undefined : marker;
+      kind = 'prose';
+    }
+    return { file: file.path, line: i + 1, text, kind };
+  });
+}
+
+/**
+ * Every scalar (keys and values) of a YAML file, with the line where it starts, plus its
+ * comment lines. A file that does not parse is treated line by line, so nothing is missed.
+ */
+function yamlSegments(file: WorkspaceFile): Segment[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(file.content, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) return lineSegments(file);
+  const segments: Segment[] = [];
+  visit(doc, {
+    Scalar(_, node) {
+      if (node.range && node.value !== null && node.value !== undefined) {
+        segments.push({
+          file: file.path,
+          line: lineCounter.linePos(node.range[0]).line,
+          text: String(node.value),
+          kind: 'value',
+        });
+      }
+    },
+  });
+  linesOf(file.content).forEach((text, i) => {
+    if (/^\s*#/.test(text)) segments.push({ file: file.path, line: i + 1, text, kind: 'comment' });
+  });
+  return segments;
+}
+
+/** A top-level `key: value` of a YAML file, with line numbers. */
+export interface YamlEntry {
+  key: string;
+  keyLine: number;
+  valueLine: number;
+  /** The value when it is a scalar (string, number, boolean or null); undefined for maps and lists. */
+  scalar?: unknown;
+  isScalar: boolean;
+}
+
+/** The parsed top level of a YAML file, or why it could not be read. */
+export interface YamlTopLevel {
+  entries: YamlEntry[];
+  errors: { line: number; message: string }[];
+}
+
+/** Reads the top-level mapping of a YAML file with line numbers (`parseDocument` + `LineCounter`). */
+export function yamlTopLevel(file: WorkspaceFile): YamlTopLevel {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(file.content, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const errors = doc.errors.map(e => ({
+    line: lineCounter.linePos(e.pos[0]).line,
+    message: e.message.split('\n')[0],
+  }));
+  if (errors.length > 0) return { entries: [], errors };
+  if (doc.contents === null) return { entries: [], errors: [] };
+  if (!isMap(doc.contents)) {
+    const at = doc.contents.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
+    return { entries: [], errors: [{ line: at, message: 'the top level is not a mapping of keys to values' }] };
+  }
+  const entries: YamlEntry[] = [];
+  for (const pair of doc.contents.items) {
+    if (!isPair(pair) || !isScalar(pair.key)) continue;
+    const keyNode = pair.key;
+    const keyLine = keyNode.range ? lineCounter.linePos(keyNode.range[0]).line : 0;
+    const value = pair.value;
+    const valueLine =
+      value && typeof value === 'object' && 'range' in value && value.range
+        ? lineCounter.linePos(value.range[0]).line
+        : keyLine;
+    entries.push({
+      key: String(keyNode.value),
+      keyLine,
+      valueLine,
+      scalar: isScalar(value) ? value.value : undefined,
+      isScalar: value === null || isScalar(value),
+    });
+  }
+  return { entries, errors: [] };
+}
