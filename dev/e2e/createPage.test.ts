@@ -1,8 +1,10 @@
 /**
  * The Create page in a real browser: for each template, fill the form as a person would, see
- * the form refuse a bad zone and a bad MAC address, see the run refuse a public hostname outside
- * the zone (a cross-field rule only the render action checks), fix it, review, create, watch the
- * task finish, and check the local git repository and the catalog entity it produced.
+ * the form refuse a bad zone and a bad MAC address in sentences (no pattern text anywhere on the
+ * page), paste the controller's URL into the host field and other values with blanks around
+ * them, see the run refuse a public hostname outside the zone (a cross-field rule only the render
+ * action checks), fix it, review, create, watch the task finish, and check the local git
+ * repository (normalised values in its answers file) and the catalog entity it produced.
  *
  * Run with `npm run test:browser`. Needs Debian's chromium at /usr/bin/chromium (or
  * CHROMIUM_PATH). Screenshots of every page go to artifacts/browser/.
@@ -36,6 +38,21 @@ const CASES: Case[] = [
 
 const timings: string[] = [];
 
+/** What a regular expression or a raw JSON Schema (ajv, jsonschema) message looks like on the page. */
+const PATTERN_TEXT =
+  /must match|does not match|must be equal to|must NOT|subschema|exactly one schema|\^\(|\(\?[:!=]|\[0-9|\[a-z|\{0,\d|\\\./;
+
+/** The page's text holds no pattern and no raw schema message. */
+async function assertNoPatternText(page: Page, where: string) {
+  const text = await page.locator('body').innerText();
+  const found = PATTERN_TEXT.exec(text);
+  assert.equal(
+    found,
+    null,
+    `${where}: the page shows pattern text ${JSON.stringify(found?.[0])} in ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 80), (found?.index ?? 0) + 80))}`,
+  );
+}
+
 describe('the Create page in Chromium', { concurrency: false }, () => {
   let stack: Stack;
   let browser: Browser;
@@ -44,7 +61,13 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
 
   async function screenshot(label: string) {
     shot++;
-    await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${label}.png`), fullPage: true });
+    await page.screenshot({
+      path: path.join(
+        ARTIFACTS,
+        `${String(shot).padStart(2, '0')}-${label}.png`,
+      ),
+      fullPage: true,
+    });
   }
 
   before(async () => {
@@ -74,7 +97,7 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
     for (const line of timings) console.log(`# ${line}`);
   });
 
-  it('signs in as guest and lists the three templates on the Create page', async () => {
+  it('signs in as guest and lists the four templates on the Create page', async () => {
     const started = performance.now();
     await page.goto(`${stack.appUrl}/create`, { timeout: 180_000 });
     const enter = page.getByRole('button', { name: 'Enter' });
@@ -82,10 +105,17 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
     await screenshot('sign-in');
     await enter.click();
     for (const environment of ['development', 'staging', 'production']) {
-      await page.getByText(`UniFi/Cloudflare ${environment} environment`, { exact: true }).waitFor();
+      await page
+        .getByText(`UniFi/Cloudflare ${environment} environment`, {
+          exact: true,
+        })
+        .waitFor();
     }
+    await page.getByText('Upgrade an environment', { exact: true }).waitFor();
     await screenshot('create-page');
-    timings.push(`first page load, sign-in and template list in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    timings.push(
+      `first page load, sign-in and template list in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   });
 
   for (const c of CASES) {
@@ -96,13 +126,17 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
 
       // Choose the template on the Create page.
       await page.goto(`${stack.appUrl}/create`);
-      const card = page.locator('.MuiCard-root', { hasText: `UniFi/Cloudflare ${env} environment` });
+      const card = page.locator('.MuiCard-root', {
+        hasText: `UniFi/Cloudflare ${env} environment`,
+      });
       await card.getByRole('button', { name: /choose/i }).click();
       await page.locator('#root_name').waitFor();
 
       // Page 1: about the environment.
       await page.locator('#root_name').fill(c.name);
-      await page.locator('#root_description').fill(`Browser test of the ${env} template`);
+      await page
+        .locator('#root_description')
+        .fill(`Browser test of the ${env} template`);
       await page.locator('#root_owner').click();
       await page.locator('#root_owner').fill('platform');
       await page.getByRole('option', { name: 'Platform team' }).click();
@@ -114,34 +148,65 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
       await screenshot(`${env}-about`);
       await next();
 
-      // Page 2: a zone with a capital letter is refused by the form.
+      // Page 2: a zone with a capital letter is refused by the form, in a sentence with an example.
+      // The controller's address is pasted as the browser shows it; the account ID with blanks.
       await page.locator('#root_zoneName').fill('Example.com');
-      await page.locator('#root_cloudflareAccountId').fill('0123456789abcdef0123456789abcdef');
-      await page.locator('#root_unifiHost').fill('unifi.internal.lan');
+      await page
+        .locator('#root_cloudflareAccountId')
+        .fill(' 0123456789abcdef0123456789abcdef ');
+      await page.locator('#root_unifiHost').fill('https://10.20.0.1:8443');
       await next();
-      await page.getByText(/must match pattern/).first().waitFor();
+      await page
+        .getByText(
+          /must be a lower-case DNS name .*, for example "example\.com"/,
+        )
+        .first()
+        .waitFor();
       await screenshot(`${env}-zone-error`);
-      assert.match((await page.locator('body').innerText()), /must match pattern/);
-      await page.locator('#root_zoneName').fill('example.com');
+      assert.match(
+        await page.locator('body').innerText(),
+        /'Cloudflare zone' must be a lower-case DNS name/,
+      );
+      await assertNoPatternText(page, `${env}: zone error`);
+      await page.locator('#root_zoneName').fill(' example.com\t');
       await next();
 
-      // Page 3: a MAC address with five parts is refused by the form.
+      // Page 3: a MAC address with five parts is refused by the form, and so is skipping the TLS
+      // check of an http service (a rule across the fields of a service), each in a sentence.
       await page.locator('#root_deviceHostname').fill('media-server');
       await page.locator('#root_deviceMac').fill('aa:bb:cc:dd:ee');
       await page.locator('#root_services_0_name').fill('jellyfin');
       await page.locator('#root_services_0_port').fill('8096');
       // Passes the hostname pattern, but lies outside the zone: only the render action sees it.
-      await page.locator('#root_services_0_publicHostname').fill('media.example.org');
+      await page
+        .locator('#root_services_0_publicHostname')
+        .fill('media.example.org');
+      await page.locator('#root_services_0_noTlsVerify').check();
       await next();
-      await page.getByText(/must match pattern/).first().waitFor();
+      await page
+        .getByText(/must be a MAC address .*, for example "aa:bb:cc:dd:ee:ff"/)
+        .first()
+        .waitFor();
+      await page
+        .getByText(
+          /skips the TLS check of its origin, which only an https service .* has/,
+        )
+        .first()
+        .waitFor();
       await screenshot(`${env}-mac-error`);
-      await page.locator('#root_deviceMac').fill('AA-BB-CC-DD-EE-FF');
+      await assertNoPatternText(page, `${env}: MAC and TLS errors`);
+      await page.locator('#root_services_0_noTlsVerify').uncheck();
+      // Cisco's notation, upper case: saved lower-case with colons.
+      await page.locator('#root_deviceMac').fill('AABB.CCDD.EEFF');
       await next();
 
       if (env !== 'development') {
         await page.locator('#root_stateBucket').fill('acme-terraform-state');
         await page.locator('#root_stateRegion').fill('eu-central-1');
-        if (env === 'production') await page.locator('#root_dynamodbTable').fill('terraform-state-locks');
+        if (env === 'production')
+          await page
+            .locator('#root_dynamodbTable')
+            .fill('terraform-state-locks');
         await screenshot(`${env}-state`);
         await next();
       }
@@ -155,7 +220,10 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
       await page.getByText('Repository location').first().waitFor();
       await screenshot(`${env}-repository-github`);
       await page.getByLabel(/A local git repository/).check();
-      await page.getByText('Repository location').first().waitFor({ state: 'detached' });
+      await page
+        .getByText('Repository location')
+        .first()
+        .waitFor({ state: 'detached' });
       await screenshot(`${env}-repository-local`);
       await page.getByRole('button', { name: 'Review' }).click();
 
@@ -164,7 +232,10 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
       assert.match(await page.locator('body').innerText(), new RegExp(c.name));
       await screenshot(`${env}-review`);
       await page.getByRole('button', { name: 'Create' }).click();
-      await page.getByText(/must lie inside the zone example\.com/).first().waitFor();
+      await page
+        .getByText(/must lie inside the zone example\.com/)
+        .first()
+        .waitFor();
       await screenshot(`${env}-task-failed-hostname-outside-zone`);
 
       // Start over: the form comes back filled in; fix the hostname and create again.
@@ -173,63 +244,120 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
       assert.equal(await page.locator('#root_name').inputValue(), c.name);
       await next();
       await next();
-      assert.equal(await page.locator('#root_services_0_publicHostname').inputValue(), 'media.example.org');
-      await page.locator('#root_services_0_publicHostname').fill('media.example.com');
+      assert.equal(
+        await page.locator('#root_services_0_publicHostname').inputValue(),
+        'media.example.org',
+      );
+      await page
+        .locator('#root_services_0_publicHostname')
+        .fill('media.example.com');
       await next();
       if (env !== 'development') await next();
       if (env === 'production') await next();
-      assert.equal(await page.getByLabel(/A local git repository/).isChecked(), true);
+      assert.equal(
+        await page.getByLabel(/A local git repository/).isChecked(),
+        true,
+      );
       await page.getByRole('button', { name: 'Review' }).click();
       await page.getByRole('button', { name: 'Create' }).click();
 
       // The task finishes: links to the local repository and the catalog entity.
       const openInCatalog = page.getByRole('link', { name: 'Open in catalog' });
       await openInCatalog.waitFor({ timeout: 120_000 });
-      const cloneLink = page.getByRole('link', { name: 'Local repository (git clone URL)' });
+      const cloneLink = page.getByRole('link', {
+        name: 'Local repository (git clone URL)',
+      });
       const repository = path.join(stack.repositories, c.name);
-      assert.equal(await cloneLink.getAttribute('href'), `file://${repository}`);
-      assert.equal(await page.getByRole('link', { name: 'Repository', exact: true }).count(), 0);
+      assert.equal(
+        await cloneLink.getAttribute('href'),
+        `file://${repository}`,
+      );
+      assert.equal(
+        await page
+          .getByRole('link', { name: 'Repository', exact: true })
+          .count(),
+        0,
+      );
       await screenshot(`${env}-task-completed`);
 
       // The repository on disk: one commit on main by the signed-in user, the whole kit.
-      const git = (...args: string[]) => run('git', ['-C', repository, ...args]).then(r => r.stdout.trim());
+      const git = (...args: string[]) =>
+        run('git', ['-C', repository, ...args]).then(r => r.stdout.trim());
       assert.equal(await git('symbolic-ref', '--short', 'HEAD'), 'main');
       assert.equal(
         await git('log', '--format=%an <%ae>|%s', 'main'),
         `Guest Developer <guest@example.com>|Create the ${env} environment ${c.name}`,
       );
-      const files = (await git('ls-tree', '-r', '--name-only', 'main')).split('\n').sort();
+      const files = (await git('ls-tree', '-r', '--name-only', 'main'))
+        .split('\n')
+        .sort();
       assert.deepEqual(files, kitManifest[env].map(f => f.path).sort());
       const modes = await git('ls-tree', '-r', 'main');
       for (const file of kitManifest[env]) {
         const mode = file.mode === 0o755 ? '100755' : '100644';
-        assert.match(modes, new RegExp(`^${mode} blob \\w+\\t${file.path.replace(/\./g, '\\.')}$`, 'm'));
+        assert.match(
+          modes,
+          new RegExp(
+            `^${mode} blob \\w+\\t${file.path.replace(/\./g, '\\.')}$`,
+            'm',
+          ),
+        );
       }
       assert.equal(await git('status', '--porcelain'), '');
       const answers = await git('show', 'main:.environment-answers.yaml');
       assert.match(answers, /publishTarget: "local"/);
       assert.match(answers, /publicHostname: "media\.example\.com"/);
       assert.match(answers, /deviceMac: "aa:bb:cc:dd:ee:ff"/);
+      // The pasted controller URL became host and port; the blanks around values are gone.
+      assert.match(answers, /unifiHost: "10\.20\.0\.1"/);
+      assert.match(answers, /unifiPort: 8443/);
+      assert.match(answers, /zoneName: "example\.com"/);
+      assert.match(answers, /noTlsVerify: false/);
+      assert.match(
+        answers,
+        /cloudflareAccountId: "0123456789abcdef0123456789abcdef"/,
+      );
 
       // The entity in the catalog, through the API and on its page. The catalog ingests a new
       // location in the background, so it may take a few processing rounds to appear.
-      let found = await stack.api(`/api/catalog/entities/by-name/resource/default/${c.name}`);
+      let found = await stack.api(
+        `/api/catalog/entities/by-name/resource/default/${c.name}`,
+      );
       for (let attempt = 0; found.status === 404 && attempt < 60; attempt++) {
         await new Promise(resolve => setTimeout(resolve, 500));
-        found = await stack.api(`/api/catalog/entities/by-name/resource/default/${c.name}`);
+        found = await stack.api(
+          `/api/catalog/entities/by-name/resource/default/${c.name}`,
+        );
       }
       const { status, body: entity } = found;
       assert.equal(status, 200);
       assert.equal(entity.spec.type, 'environment');
       assert.equal(entity.spec.owner, 'group:default/platform-team');
-      if (c.system) assert.equal(entity.spec.system, `system:default/${c.system}`);
-      assert.equal(entity.metadata.annotations['unifi-cloudflare-glue.io/environment-tier'], env);
-      assert.equal(entity.metadata.annotations['backstage.io/managed-by-location'], `file:${repository}/catalog-info.yaml`);
+      if (c.system)
+        assert.equal(entity.spec.system, `system:default/${c.system}`);
+      assert.equal(
+        entity.metadata.annotations[
+          'unifi-cloudflare-glue.io/environment-tier'
+        ],
+        env,
+      );
+      assert.equal(
+        entity.metadata.annotations['backstage.io/managed-by-location'],
+        `file:${repository}/catalog-info.yaml`,
+      );
       await openInCatalog.click();
-      await page.getByRole('heading', { name: new RegExp(c.name) }).first().waitFor();
-      await page.getByText(`Browser test of the ${env} template`).first().waitFor();
+      await page
+        .getByRole('heading', { name: new RegExp(c.name) })
+        .first()
+        .waitFor();
+      await page
+        .getByText(`Browser test of the ${env} template`)
+        .first()
+        .waitFor();
       await screenshot(`${env}-catalog-entity`);
-      timings.push(`${env}: form, failed run, fixed run and checks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      timings.push(
+        `${env}: form, failed run, fixed run and checks in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
     });
   }
 });

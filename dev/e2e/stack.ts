@@ -42,7 +42,10 @@ export async function startStack(): Promise<Stack> {
   const appUrl = `http://localhost:${APP_PORT}`;
   const backendUrl = `http://localhost:${BACKEND_PORT}`;
   for (const url of [appUrl, backendUrl]) {
-    if (await isServing(url)) throw new Error(`${url} is already in use; stop what serves it or set BROWSER_TEST_APP_PORT/BROWSER_TEST_BACKEND_PORT`);
+    if (await isServing(url))
+      throw new Error(
+        `${url} is already in use; stop what serves it or set BROWSER_TEST_APP_PORT/BROWSER_TEST_BACKEND_PORT`,
+      );
   }
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'browser-e2e-'));
@@ -72,22 +75,40 @@ export async function startStack(): Promise<Stack> {
   const started = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(REPO_ROOT, 'dev/start.mjs'), '--config', path.join(REPO_ROOT, 'app-config.yaml'), '--config', override],
+    [
+      path.join(REPO_ROOT, 'dev/start.mjs'),
+      '--config',
+      path.join(REPO_ROOT, 'app-config.yaml'),
+      '--config',
+      override,
+    ],
     { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
-  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
 
   async function guestToken(): Promise<string> {
-    const response = await fetch(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
-    if (!response.ok) throw new Error(`guest sign-in failed: HTTP ${response.status} ${await response.text()}`);
+    const response = await fetch(`${backendUrl}/api/auth/guest/refresh`, {
+      headers: { 'x-requested-with': 'XMLHttpRequest' },
+    });
+    if (!response.ok)
+      throw new Error(
+        `guest sign-in failed: HTTP ${response.status} ${await response.text()}`,
+      );
     return (await response.json()).backstageIdentity.token;
   }
   async function api(route: string) {
-    const response = await fetch(`${backendUrl}${route}`, { headers: { authorization: `Bearer ${await guestToken()}` } });
+    const response = await fetch(`${backendUrl}${route}`, {
+      headers: { authorization: `Bearer ${await guestToken()}` },
+    });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    return {
+      status: response.status,
+      body: text ? JSON.parse(text) : undefined,
+    };
   }
   async function stop() {
     try {
@@ -97,7 +118,11 @@ export async function startStack(): Promise<Stack> {
     }
     await Promise.race([exited, new Promise(r => setTimeout(r, 15_000))]);
     // Wait until both ports are free again, so a following run can start.
-    for (let i = 0; i < 50 && ((await isServing(appUrl)) || (await isServing(backendUrl))); i++) {
+    for (
+      let i = 0;
+      i < 50 && ((await isServing(appUrl)) || (await isServing(backendUrl)));
+      i++
+    ) {
       await new Promise(r => setTimeout(r, 200));
     }
     log.end();
@@ -107,15 +132,26 @@ export async function startStack(): Promise<Stack> {
     const deadline = Date.now() + 300_000;
     let ready = false;
     while (!ready) {
-      if (child.exitCode !== null) throw new Error(`dev/start.mjs exited with code ${child.exitCode}; see ${path.join(ARTIFACTS, 'stack.log')}`);
-      if (Date.now() > deadline) throw new Error(`the app and backend did not come up within 300 s; see ${path.join(ARTIFACTS, 'stack.log')}`);
+      if (child.exitCode !== null)
+        throw new Error(
+          `dev/start.mjs exited with code ${child.exitCode}; see ${path.join(ARTIFACTS, 'stack.log')}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(
+          `the app and backend did not come up within 300 s; see ${path.join(ARTIFACTS, 'stack.log')}`,
+        );
       await new Promise(r => setTimeout(r, 1000));
       try {
         const app = await fetch(appUrl);
         if (!app.ok) continue;
-        const templates = await api('/api/catalog/entities/by-query?filter=kind=template');
-        const users = await api('/api/catalog/entities/by-query?filter=kind=user');
-        ready = templates.body?.items?.length === 3 && users.body?.items?.length >= 1;
+        const templates = await api(
+          '/api/catalog/entities/by-query?filter=kind=template',
+        );
+        const users = await api(
+          '/api/catalog/entities/by-query?filter=kind=user',
+        );
+        ready =
+          templates.body?.items?.length === 3 && users.body?.items?.length >= 1;
       } catch {
         // not up yet
       }
@@ -125,5 +161,13 @@ export async function startStack(): Promise<Stack> {
     throw error;
   }
   const startSeconds = (performance.now() - started) / 1000;
-  return { appUrl, backendUrl, repositories, startSeconds, guestToken, api, stop };
+  return {
+    appUrl,
+    backendUrl,
+    repositories,
+    startSeconds,
+    guestToken,
+    api,
+    stop,
+  };
 }

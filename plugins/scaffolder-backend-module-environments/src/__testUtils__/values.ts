@@ -1,7 +1,10 @@
 import { ParameterInput } from '../parameters/model';
 
 /** Canonical good parameter sets per environment, shared by tests, golden files and benchmarks. */
-export const canonicalValues: Record<'development' | 'staging' | 'production', ParameterInput> = {
+export const canonicalValues: Record<
+  'development' | 'staging' | 'production',
+  ParameterInput
+> = {
   development: {
     environment: 'development',
     name: 'homelab-dns-dev',
@@ -12,12 +15,30 @@ export const canonicalValues: Record<'development' | 'staging' | 'production', P
     zoneName: 'example.com',
     cloudflareAccountId: '0123456789abcdef0123456789abcdef',
     unifiHost: 'unifi.internal.lan',
+    unifiSite: 'default',
     deviceHostname: 'media-server',
     deviceMac: 'AA-BB-CC-DD-EE-FF',
     services: [
-      { name: 'jellyfin', port: 8096, protocol: 'http', distribution: 'both', publicHostname: 'media.example.com' },
-      { name: 'grafana', port: 3000, protocol: 'http', distribution: 'unifi_only' },
-      { name: 'status', port: 8443, protocol: 'https', distribution: 'cloudflare_only', publicHostname: 'status.example.com' },
+      {
+        name: 'jellyfin',
+        port: 8096,
+        protocol: 'http',
+        distribution: 'both',
+        publicHostname: 'media.example.com',
+      },
+      {
+        name: 'grafana',
+        port: 3000,
+        protocol: 'http',
+        distribution: 'unifi_only',
+      },
+      {
+        name: 'status',
+        port: 8443,
+        protocol: 'https',
+        distribution: 'cloudflare_only',
+        publicHostname: 'status.example.com',
+      },
     ],
   },
   staging: {
@@ -30,12 +51,19 @@ export const canonicalValues: Record<'development' | 'staging' | 'production', P
     zoneName: 'staging.example.com',
     cloudflareAccountId: '0123456789abcdef0123456789abcdef',
     unifiHost: '192.168.1.1',
+    unifiSite: 'x1y2z3w4',
     unifiPort: 8443,
     unifiAuth: 'usernamePassword',
     deviceHostname: 'media-server',
     deviceMac: 'aabbccddeeff',
     services: [
-      { name: 'jellyfin', port: 8096, protocol: 'http', distribution: 'both', publicHostname: 'media.staging.example.com' },
+      {
+        name: 'jellyfin',
+        port: 8096,
+        protocol: 'http',
+        distribution: 'both',
+        publicHostname: 'media.staging.example.com',
+      },
     ],
     stateBucket: 'acme-terraform-state',
     stateRegion: 'eu-central-1',
@@ -51,18 +79,37 @@ export const canonicalValues: Record<'development' | 'staging' | 'production', P
     zoneName: 'example.com',
     cloudflareAccountId: '0123456789abcdef0123456789abcdef',
     unifiHost: 'unifi.internal.lan',
+    unifiSite: 'default',
     deviceHostname: 'media-server',
     deviceMac: 'aa:bb:cc:dd:ee:ff',
     services: [
-      { name: 'jellyfin', port: 8096, protocol: 'http', distribution: 'both', publicHostname: 'media.example.com' },
-      { name: 'photos', port: 2283, protocol: 'http', distribution: 'cloudflare_only', publicHostname: 'photos.example.com' },
-      { name: 'nas', port: 5001, protocol: 'https', distribution: 'unifi_only' },
+      {
+        name: 'jellyfin',
+        port: 8096,
+        protocol: 'http',
+        distribution: 'both',
+        publicHostname: 'media.example.com',
+      },
+      {
+        name: 'photos',
+        port: 2283,
+        protocol: 'http',
+        distribution: 'cloudflare_only',
+        publicHostname: 'photos.example.com',
+      },
+      {
+        name: 'nas',
+        port: 5001,
+        protocol: 'https',
+        distribution: 'unifi_only',
+      },
     ],
     stateBucket: 'acme-terraform-state',
     stateRegion: 'eu-central-1',
     locking: 'dynamodb',
     dynamodbTable: 'terraform-state-locks',
-    kmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-86ef-1234567890ab',
+    kmsKeyId:
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-86ef-1234567890ab',
     vault: 'Infrastructure',
   },
 };

@@ -5,15 +5,34 @@
  * the `jsonschema` package when a task is created), the render action by the zod model. A
  * value the form accepts but the model rejects fails the task after the developer pressed
  * Create; a value the form rejects but the model accepts is a needless dead end. So every
- * field's verdict on a table of good and hostile values must be the same in both.
+ * field's verdict on a table of good and hostile values must be the same in both, and what the
+ * Create page says about a refused value must be the model's sentence, never a regular expression.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Schema, validate } from 'jsonschema';
 import { parse } from 'yaml';
 import { canonicalValues } from '../__testUtils__/values';
-import { ENVIRONMENTS, Environment, parameterShape, parseParameters } from './model';
-import { matchesRule, RuleName, rules } from './fieldRules';
+import {
+  ENVIRONMENTS,
+  Environment,
+  parameterShape,
+  parseParameters,
+  SERVICES_MAX_MESSAGE,
+  SERVICES_MIN_MESSAGE,
+} from './model';
+import {
+  BLANK_ALLOWANCE,
+  formMaxLength,
+  formPattern,
+  lengthMessage,
+  matchesRule,
+  PORT_MESSAGE,
+  RuleName,
+  ruleMessage,
+  rules,
+  ValueRule,
+} from './fieldRules';
 
 type Json = Record<string, any>;
 type Values = Record<string, any>;
@@ -21,14 +40,17 @@ type Values = Record<string, any>;
 const TEMPLATES_ROOT = path.resolve(__dirname, '../../../../templates');
 
 function loadTemplate(environment: Environment): Json {
-  const file = path.join(TEMPLATES_ROOT, `${environment}-environment`, 'template.yaml');
+  const file = path.join(
+    TEMPLATES_ROOT,
+    `${environment}-environment`,
+    'template.yaml',
+  );
   return parse(readFileSync(file, 'utf8'));
 }
 
-const templates = Object.fromEntries(ENVIRONMENTS.map(env => [env, loadTemplate(env)])) as Record<
-  Environment,
-  Json
->;
+const templates = Object.fromEntries(
+  ENVIRONMENTS.map(env => [env, loadTemplate(env)]),
+) as Record<Environment, Json>;
 
 function pages(template: Json): Json[] {
   return template.spec.parameters;
@@ -42,12 +64,15 @@ function pages(template: Json): Json[] {
 function formFields(template: Json): Map<string, Json> {
   const fields = new Map<string, Json>();
   for (const page of pages(template)) {
-    for (const [name, schema] of Object.entries<Json>(page.properties ?? {})) fields.set(name, schema);
+    for (const [name, schema] of Object.entries<Json>(page.properties ?? {}))
+      fields.set(name, schema);
   }
   for (const page of pages(template)) {
     for (const dependency of Object.values<Json>(page.dependencies ?? {})) {
       for (const branch of dependency.oneOf ?? []) {
-        for (const [name, schema] of Object.entries<Json>(branch.properties ?? {})) {
+        for (const [name, schema] of Object.entries<Json>(
+          branch.properties ?? {},
+        )) {
           if (!(name in (page.properties ?? {}))) fields.set(name, schema);
         }
       }
@@ -70,7 +95,11 @@ function formAccepts(template: Json, values: Values): boolean {
 
 /** Form values: the render input without what the template fixes itself. */
 function formValuesOf(input: Values): Values {
-  const { environment: _environment, targetPath: _targetPath, ...values } = input;
+  const {
+    environment: _environment,
+    targetPath: _targetPath,
+    ...values
+  } = input;
   return values;
 }
 
@@ -89,6 +118,7 @@ const COMMON_FIELDS = [
   'unifiHost',
   'unifiPort',
   'unifiAuth',
+  'unifiSite',
   'internalDomain',
   'glueVersion',
   'terraformVersion',
@@ -116,8 +146,19 @@ const EXPECTED_FIELDS: Record<Environment, string[]> = {
   production: [...COMMON_FIELDS, ...STATE_FIELDS, ...PRODUCTION_ONLY_FIELDS],
 };
 const EXPECTED_PAGES: Record<Environment, string[]> = {
-  development: ['About the environment', 'UniFi and Cloudflare', 'Device and services', 'Repository'],
-  staging: ['About the environment', 'UniFi and Cloudflare', 'Device and services', 'Terraform state', 'Repository'],
+  development: [
+    'About the environment',
+    'UniFi and Cloudflare',
+    'Device and services',
+    'Repository',
+  ],
+  staging: [
+    'About the environment',
+    'UniFi and Cloudflare',
+    'Device and services',
+    'Terraform state',
+    'Repository',
+  ],
   production: [
     'About the environment',
     'UniFi and Cloudflare',
@@ -137,7 +178,8 @@ const RULED_FIELDS: Record<string, RuleName> = {
   kclVersion: 'kclVersion',
   zoneName: 'zoneName',
   cloudflareAccountId: 'cloudflareAccountId',
-  unifiHost: 'unifiHost',
+  unifiHost: 'unifiAddress',
+  unifiSite: 'unifiSite',
   internalDomain: 'internalDomain',
   deviceHostname: 'hostnameLabel',
   deviceMac: 'macAddress',
@@ -154,8 +196,17 @@ const RULED_FIELDS: Record<string, RuleName> = {
   stateItem: 'itemName',
 };
 
-/** Free-text fields without a pattern: the pickers, whose widgets produce the value. */
+/** What a pattern or regex engine would print: anchors, groups, classes, quantifiers, escapes. */
+const REGEX_TEXT =
+  /[\^$\\]|\(\?|\[\^|[A-Za-z0-9]-[A-Za-z0-9]\]|\{\d|\]\*|\]\+|\)\?|\)\*|\)\+|must match|subschema|exactly one/;
+
+/** Free-text fields the pickers fill: their widgets produce the value. */
 const PICKER_FIELDS = ['owner', 'system', 'repoUrl'];
+/** Picker fields that still carry a rule's pattern (the EntityPicker accepts typed text too). */
+const RULED_PICKERS: Record<string, RuleName> = {
+  owner: 'entityRef',
+  system: 'entityRef',
+};
 
 /** A DNS name of exactly `length` characters whose labels all pass the label rule. */
 function dnsName(length: number, suffix = ''): string {
@@ -167,12 +218,24 @@ function dnsName(length: number, suffix = ''): string {
   }
   labels.push('b'.repeat(remaining));
   const name = labels.join('.') + suffix;
-  if (name.length !== length) throw new Error(`dnsName(${length}) built ${name.length} characters`);
+  if (name.length !== length)
+    throw new Error(`dnsName(${length}) built ${name.length} characters`);
   return name;
 }
 
 /** Values no identifier field may take: each would break out of a quoted, shell or template context. */
-const HOSTILE = ['a"b', "a'b", '$(id)', '`id`', 'a\nb', 'a\rb', '{{ x }}', '${{ x }}', 'a b', 'a;b'];
+const HOSTILE = [
+  'a"b',
+  "a'b",
+  '$(id)',
+  '`id`',
+  'a\nb',
+  'a\rb',
+  '{{ x }}',
+  '${{ x }}',
+  'a b',
+  'a;b',
+];
 
 interface FieldCases {
   good: unknown[];
@@ -190,7 +253,16 @@ function setService(key: string) {
 const CASES: Record<string, FieldCases> = {
   name: {
     good: ['homelab-dns', 'a', '0', 'dns-2', 'a'.repeat(63)],
-    bad: ['', 'Homelab', '-dns', 'dns-', 'a_b', 'a.b', 'a'.repeat(64), ...HOSTILE],
+    bad: [
+      '',
+      'Homelab',
+      '-dns',
+      'dns-',
+      'a_b',
+      'a.b',
+      'a'.repeat(64),
+      ...HOSTILE,
+    ],
   },
   description: {
     // Free text that is rendered inert everywhere: quotes, $, backticks and braces are allowed.
@@ -204,11 +276,32 @@ const CASES: Record<string, FieldCases> = {
       // Lengths count code points, as JSON Schema does: 200 emoji are 400 UTF-16 units.
       '\u{1F600}'.repeat(200),
     ],
-    bad: ['\u{1F600}'.repeat(201), 'a\nb', 'a\rb', 'tab\there', 'nul\u0000', 'del\u007f', 'line\u2028sep', 'bidi \u202e override', 'isolate \u2066', 'x'.repeat(201)],
+    bad: [
+      '\u{1F600}'.repeat(201),
+      'a\nb',
+      'a\rb',
+      'tab\there',
+      'nul\u0000',
+      'del\u007f',
+      'line\u2028sep',
+      'bidi \u202e override',
+      'isolate \u2066',
+      'x'.repeat(201),
+    ],
   },
   glueVersion: {
     good: ['v0.12.2', 'v1.0.0', 'v10.20.30', 'v999999.999999.999999'],
-    bad: ['', '0.12.2', 'V0.12.2', 'v0.12', 'v01.2.3', 'v0.12.2-rc1', '-v0.12.2', 'v1000000.0.0', ...HOSTILE],
+    bad: [
+      '',
+      '0.12.2',
+      'V0.12.2',
+      'v0.12',
+      'v01.2.3',
+      'v0.12.2-rc1',
+      '-v0.12.2',
+      'v1000000.0.0',
+      ...HOSTILE,
+    ],
   },
   terraformVersion: {
     // Staging always uses the S3 lockfile (1.10 or later), so the good values are 1.10 or later.
@@ -220,66 +313,262 @@ const CASES: Record<string, FieldCases> = {
     bad: ['', '0.11.2', 'v0.11', 'latest', 'V0.11.2', ...HOSTILE],
   },
   zoneName: {
-    good: ['example.com', 'home.example.co.uk', 'a.io', 'xn--bcher-kva.example', dnsName(253)],
-    bad: ['', 'com', 'Example.com', 'example.com.', '.example.com', '-a.example.com', 'example.123', 'exa_mple.com', dnsName(254), ...HOSTILE],
+    good: [
+      'example.com',
+      'home.example.co.uk',
+      'a.io',
+      'xn--bcher-kva.example',
+      dnsName(253),
+    ],
+    bad: [
+      '',
+      'com',
+      'Example.com',
+      'example.com.',
+      '.example.com',
+      '-a.example.com',
+      'example.123',
+      'exa_mple.com',
+      dnsName(254),
+      ...HOSTILE,
+    ],
     // Public hostnames must lie inside the zone; keep only a local-DNS service.
     set: (values, value) => {
       values.zoneName = value;
-      values.services = [{ name: 'grafana', port: 3000, distribution: 'unifi_only' }];
+      values.services = [
+        { name: 'grafana', port: 3000, distribution: 'unifi_only' },
+      ];
     },
   },
   cloudflareAccountId: {
     good: ['0123456789abcdef0123456789abcdef', 'f'.repeat(32), '0'.repeat(32)],
-    bad: ['', '0123456789ABCDEF0123456789ABCDEF', 'f'.repeat(31), 'f'.repeat(33), 'g'.repeat(32), '-' + 'f'.repeat(31), ...HOSTILE],
+    bad: [
+      '',
+      '0123456789ABCDEF0123456789ABCDEF',
+      'f'.repeat(31),
+      'f'.repeat(33),
+      'g'.repeat(32),
+      `-${'f'.repeat(31)}`,
+      ...HOSTILE,
+    ],
   },
   unifiHost: {
-    good: ['unifi.internal.lan', 'unifi', '192.168.1.1', '10.0.0.254', 'unifi-1.example.com', dnsName(253)],
-    bad: ['', 'Unifi.lan', 'https://unifi', 'unifi:8443', '-unifi', '256.1.1.1', '192.168.1', 'unifi.', dnsName(254), ...HOSTILE],
+    // The controller's address as the browser shows it is taken apart into host and port.
+    good: [
+      'unifi.internal.lan',
+      'unifi',
+      '192.168.1.1',
+      '10.0.0.254',
+      'unifi-1.example.com',
+      dnsName(253),
+      'https://10.20.0.1:8443',
+      'https://unifi.example.com',
+      'https://unifi.example.com/',
+      'unifi:8443',
+      ' https://10.20.0.1:8443/\t',
+    ],
+    bad: [
+      '',
+      'Unifi.lan',
+      'http://unifi',
+      'https://unifi:0',
+      'https://unifi:65536',
+      'https://unifi/manage',
+      'https://user@unifi',
+      'https://unifi?x=1',
+      '-unifi',
+      '256.1.1.1',
+      '192.168.1',
+      'unifi.',
+      dnsName(269),
+      ...HOSTILE,
+    ],
+  },
+  unifiSite: {
+    good: ['default', 'x1y2z3w4', 'home_lab-2', 's'.repeat(64)],
+    bad: [
+      '',
+      'Default',
+      'my site',
+      '-site',
+      'site_',
+      'site/x',
+      's'.repeat(65),
+      ...HOSTILE,
+    ],
   },
   internalDomain: {
     // Not up to 253 characters: <service>.<internalDomain> must fit in 253 too (a cross-field rule).
     good: ['internal.lan', 'home.arpa', 'lan.example.org', 'a.bc'],
-    bad: ['', 'lan', 'Internal.lan', 'internal.lan.', '-x.lan', 'internal.123', dnsName(254), ...HOSTILE],
+    bad: [
+      '',
+      'lan',
+      'Internal.lan',
+      'internal.lan.',
+      '-x.lan',
+      'internal.123',
+      dnsName(254),
+      ...HOSTILE,
+    ],
   },
   deviceHostname: {
     // Not one of the canonical service names: those must differ from the device hostname.
     good: ['media-server', 'nas01', '1', 'a'.repeat(63)],
-    bad: ['', 'Media', '-media', 'media-', 'media.server', 'media_server', 'a'.repeat(64), ...HOSTILE],
+    bad: [
+      '',
+      'Media',
+      '-media',
+      'media-',
+      'media.server',
+      'media_server',
+      'a'.repeat(64),
+      ...HOSTILE,
+    ],
   },
   deviceMac: {
-    good: ['aa:bb:cc:dd:ee:ff', 'AA-BB-CC-DD-EE-FF', 'aabbccddeeff', 'AaBbCcDdEeFf', '00:11:22:33:44:55'],
-    bad: ['', 'aa:bb:cc:dd:ee', 'aa:bb-cc:dd:ee:ff', 'gg:bb:cc:dd:ee:ff', 'aa:bb:cc:dd:ee:ff:00', 'aa.bb.cc.dd.ee.ff', '-aabbccddeeff', ...HOSTILE],
+    good: [
+      'aa:bb:cc:dd:ee:ff',
+      'AA-BB-CC-DD-EE-FF',
+      'aabbccddeeff',
+      'AaBbCcDdEeFf',
+      '00:11:22:33:44:55',
+      'aabb.ccdd.eeff',
+      'AABB.CCDD.EEFF',
+      ' aabb.ccdd.eeff\t',
+    ],
+    bad: [
+      '',
+      'aa:bb:cc:dd:ee',
+      'aa:bb-cc:dd:ee:ff',
+      'gg:bb:cc:dd:ee:ff',
+      'aa:bb:cc:dd:ee:ff:00',
+      'aa.bb.cc.dd.ee.ff',
+      'aabb.ccdd.eef',
+      '-aabbccddeeff',
+      ...HOSTILE,
+    ],
   },
   'services[].name': {
     good: ['web', 'a', '0', 'my-app-2', 'a'.repeat(63)],
-    bad: ['', 'Web', 'my_app', '-web', 'web-', 'a.b', 'a'.repeat(64), ...HOSTILE],
+    bad: [
+      '',
+      'Web',
+      'my_app',
+      '-web',
+      'web-',
+      'a.b',
+      'a'.repeat(64),
+      ...HOSTILE,
+    ],
     set: setService('name'),
   },
   'services[].publicHostname': {
     // Inside the zone example.com, unique among the services.
-    good: ['media2.example.com', 'a.b.example.com', 'x-1.example.com', 'example.com', dnsName(253, '.example.com')],
-    bad: ['', 'Media.example.com', 'media_x.example.com', '-m.example.com', 'media.example.com.', 'media..example.com', dnsName(254, '.example.com'), ...HOSTILE],
+    good: [
+      'media2.example.com',
+      'a.b.example.com',
+      'x-1.example.com',
+      'example.com',
+      dnsName(253, '.example.com'),
+    ],
+    bad: [
+      '',
+      'Media.example.com',
+      'media_x.example.com',
+      '-m.example.com',
+      'media.example.com.',
+      'media..example.com',
+      dnsName(254, '.example.com'),
+      ...HOSTILE,
+    ],
     set: (values, value) => {
       values.zoneName = 'example.com';
-      values.services[0] = { name: 'web', port: 8080, distribution: 'both', publicHostname: value };
+      values.services[0] = {
+        name: 'web',
+        port: 8080,
+        distribution: 'both',
+        publicHostname: value,
+      };
     },
   },
   stateBucket: {
-    good: ['acme-terraform-state', 'abc', 'my.bucket.name', '123-state', 'a'.repeat(63)],
-    bad: ['', 'ab', 'Acme-state', 'acme_state', '-acme', 'acme-', 'xn--acme', 'acme-s3alias', 'a..b', 'a.-b', '192.168.1.1', 'a'.repeat(64), ...HOSTILE],
+    good: [
+      'acme-terraform-state',
+      'abc',
+      'my.bucket.name',
+      '123-state',
+      'a'.repeat(63),
+    ],
+    bad: [
+      '',
+      'ab',
+      'Acme-state',
+      'acme_state',
+      '-acme',
+      'acme-',
+      'xn--acme',
+      'acme-s3alias',
+      'a..b',
+      'a.-b',
+      '192.168.1.1',
+      'a'.repeat(64),
+      ...HOSTILE,
+    ],
   },
   stateRegion: {
-    good: ['eu-central-1', 'us-east-1', 'us-gov-west-1', 'ap-southeast-2', 'il-central-1'],
-    bad: ['', 'EU-central-1', 'eu-central', 'eucentral1', 'eu-central-0', '-eu-central-1', 'eu-central-1a', 'eu-' + 'x'.repeat(21) + '-1', ...HOSTILE],
+    good: [
+      'eu-central-1',
+      'us-east-1',
+      'us-gov-west-1',
+      'ap-southeast-2',
+      'il-central-1',
+    ],
+    bad: [
+      '',
+      'EU-central-1',
+      'eu-central',
+      'eucentral1',
+      'eu-central-0',
+      '-eu-central-1',
+      'eu-central-1a',
+      `eu-${'x'.repeat(21)}-1`,
+      ...HOSTILE,
+    ],
   },
   stateKey: {
     // The S3 key rule allows a leading dash; the kits write the key only into YAML, escaped.
-    good: ['unifi-cloudflare-glue/staging/homelab-dns/terraform.tfstate', 'a', 'env/state.tfstate', 'A_b.c/d', '-x', 'k'.repeat(1024)],
-    bad: ['', '/abs/key', 'a//b', '../x', 'a/./b', 'a/..', '.', '...', 'a/.../b', 'a/', 'k'.repeat(1025), ...HOSTILE],
+    good: [
+      'unifi-cloudflare-glue/staging/homelab-dns/terraform.tfstate',
+      'a',
+      'env/state.tfstate',
+      'A_b.c/d',
+      '-x',
+      'k'.repeat(1024),
+    ],
+    bad: [
+      '',
+      '/abs/key',
+      'a//b',
+      '../x',
+      'a/./b',
+      'a/..',
+      '.',
+      '...',
+      'a/.../b',
+      'a/',
+      'k'.repeat(1025),
+      ...HOSTILE,
+    ],
   },
   dynamodbTable: {
     // DynamoDB names may start with a dash or dot; the kits write the name only into YAML, escaped.
-    good: ['terraform-state-locks', 'abc', 'Locks_Table.v1', '-locks', 't'.repeat(255)],
+    good: [
+      'terraform-state-locks',
+      'abc',
+      'Locks_Table.v1',
+      '-locks',
+      't'.repeat(255),
+    ],
     bad: ['', 'ab', 'a/b', 'locks!', 'tab\tle', 't'.repeat(256), ...HOSTILE],
   },
   kmsKeyId: {
@@ -306,12 +595,32 @@ const CASES: Record<string, FieldCases> = {
   },
   vault: {
     good: ['Infrastructure', 'prod-vault', 'A', 'v'.repeat(63)],
-    bad: ['', 'My Vault', '-vault', 'vault-', 'vault_1', 'vault.x', 'v'.repeat(64), 'Vault+1', ...HOSTILE],
+    bad: [
+      '',
+      'My Vault',
+      '-vault',
+      'vault-',
+      'vault_1',
+      'vault.x',
+      'v'.repeat(64),
+      'Vault+1',
+      ...HOSTILE,
+    ],
   },
   itemName: {
     // None equal the default names of the other two items (they must differ).
     good: ['op-item', 'My.Item_1', 'X', 'i'.repeat(64)],
-    bad: ['', 'my item', '-item', 'item-', '.item', 'item/x', 'item#x', 'i'.repeat(65), ...HOSTILE],
+    bad: [
+      '',
+      'my item',
+      '-item',
+      'item-',
+      '.item',
+      'item/x',
+      'item#x',
+      'i'.repeat(65),
+      ...HOSTILE,
+    ],
   },
 
   // Enum, integer and boolean fields.
@@ -333,7 +642,12 @@ const CASES: Record<string, FieldCases> = {
     bad: ['', 'udp', 'HTTP', 'http ', 1, ...HOSTILE],
     // Published in local DNS only: a tcp service never goes through the tunnel (below).
     set: (values, value) => {
-      values.services[0] = { name: 'web', port: 8080, protocol: value, distribution: 'unifi_only' };
+      values.services[0] = {
+        name: 'web',
+        port: 8080,
+        protocol: value,
+        distribution: 'unifi_only',
+      };
     },
   },
   'services[].distribution': {
@@ -342,7 +656,23 @@ const CASES: Record<string, FieldCases> = {
     // A local-DNS-only service has no public hostname; the others need one.
     set: (values, value) => {
       values.services[0] = { name: 'web', port: 8080, distribution: value };
-      if (value !== 'unifi_only') values.services[0].publicHostname = `web.${values.zoneName}`;
+      if (value !== 'unifi_only')
+        values.services[0].publicHostname = `web.${values.zoneName}`;
+    },
+  },
+  'services[].noTlsVerify': {
+    good: [true, false],
+    bad: ['true', 1, 0, 'yes', null],
+    // An https service published through the tunnel: the only kind with a TLS origin to skip.
+    set: (values, value) => {
+      values.services[0] = {
+        name: 'admin',
+        port: 5001,
+        protocol: 'https',
+        distribution: 'both',
+        publicHostname: `admin.${values.zoneName}`,
+        noTlsVerify: value,
+      };
     },
   },
   skipTlsVerify: {
@@ -387,10 +717,13 @@ describe('template forms', () => {
       expect(template.apiVersion).toBe('scaffolder.backstage.io/v1beta3');
       expect(template.kind).toBe('Template');
       expect(template.metadata.name).toBe(`${environment}-environment`);
-      expect(template.metadata.title).toBe(`UniFi/Cloudflare ${environment} environment`);
+      expect(template.metadata.title).toBe(
+        `UniFi/Cloudflare ${environment} environment`,
+      );
       expect(template.metadata.description).toEqual(expect.any(String));
       expect(template.metadata.tags).toContain(environment);
-      for (const tag of template.metadata.tags) expect(tag).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+      for (const tag of template.metadata.tags)
+        expect(tag).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
       expect(template.spec.owner).toBe('group:default/platform-team');
       expect(template.spec.type).toBe('environment');
     });
@@ -403,54 +736,83 @@ describe('template forms', () => {
 
     it('has well-formed pages whose required lists name existing properties', () => {
       expect(Array.isArray(template.spec.parameters)).toBe(true);
-      expect(pages(template).map(page => page.title)).toEqual(EXPECTED_PAGES[environment]);
+      expect(pages(template).map(page => page.title)).toEqual(
+        EXPECTED_PAGES[environment],
+      );
       const seen = new Set<string>();
       for (const page of pages(template)) {
         const properties = Object.keys(page.properties ?? {});
-        expect({ page: page.title, properties: properties.length > 0 }).toEqual({ page: page.title, properties: true });
+        expect({ page: page.title, properties: properties.length > 0 }).toEqual(
+          { page: page.title, properties: true },
+        );
         for (const required of page.required ?? []) {
-          expect({ page: page.title, required, exists: properties.includes(required) }).toEqual({
+          expect({
+            page: page.title,
+            required,
+            exists: properties.includes(required),
+          }).toEqual({
             page: page.title,
             required,
             exists: true,
           });
         }
         for (const property of properties) {
-          expect({ property, duplicate: seen.has(property) }).toEqual({ property, duplicate: false });
+          expect({ property, duplicate: seen.has(property) }).toEqual({
+            property,
+            duplicate: false,
+          });
           seen.add(property);
         }
-        for (const [on, dependency] of Object.entries<Json>(page.dependencies ?? {})) {
+        for (const [on, dependency] of Object.entries<Json>(
+          page.dependencies ?? {},
+        )) {
           expect(properties).toContain(on);
           for (const branch of dependency.oneOf) {
-            const known = [...properties, ...Object.keys(branch.properties ?? {})];
-            for (const required of branch.required ?? []) expect(known).toContain(required);
+            const known = [
+              ...properties,
+              ...Object.keys(branch.properties ?? {}),
+            ];
+            for (const required of branch.required ?? [])
+              expect(known).toContain(required);
           }
         }
       }
       const items = fields.get('services')!.items;
       const itemProperties = Object.keys(items.properties);
-      for (const required of [...items.required, ...(items.else?.required ?? []), ...(items.then?.required ?? [])]) {
+      const conditional = (items.allOf ?? []).flatMap((rule: Json) => [
+        ...(rule.then?.required ?? []),
+        ...(rule.else?.required ?? []),
+      ]);
+      expect(conditional).toEqual(['publicHostname']);
+      for (const required of [...items.required, ...conditional]) {
         expect(itemProperties).toContain(required);
       }
     });
 
     it('holds exactly the fields this environment uses', () => {
-      expect([...fields.keys()].sort()).toEqual([...EXPECTED_FIELDS[environment]].sort());
-      for (const field of fields.keys()) expect(Object.keys(parameterShape)).toContain(field);
-      if (environment !== 'production') {
-        for (const field of PRODUCTION_ONLY_FIELDS) expect(fields.has(field)).toBe(false);
-      }
-      if (environment === 'development') {
-        for (const field of STATE_FIELDS) expect(fields.has(field)).toBe(false);
-      } else {
-        expect(fields.has('skipTlsVerify')).toBe(false);
-      }
+      expect([...fields.keys()].sort()).toEqual(
+        [...EXPECTED_FIELDS[environment]].sort(),
+      );
+      for (const field of fields.keys())
+        expect(Object.keys(parameterShape)).toContain(field);
+      // Production-only fields appear in production only; state fields outside development
+      // only; skipTlsVerify in development only.
+      const absent = [
+        ...(environment === 'production' ? [] : PRODUCTION_ONLY_FIELDS),
+        ...(environment === 'development' ? STATE_FIELDS : ['skipTlsVerify']),
+      ];
+      expect(absent.filter(field => fields.has(field))).toEqual([]);
     });
 
     it('gives every field a title, a description and help text', () => {
       const check = (where: string, schema: Json) => {
         for (const key of ['title', 'description', 'ui:help']) {
-          expect({ where, key, ok: typeof schema[key] === 'string' && schema[key].trim().length > 0 }).toEqual({
+          expect({
+            where,
+            key,
+            ok:
+              typeof schema[key] === 'string' && schema[key].trim().length > 0,
+          }).toEqual({
             where,
             key,
             ok: true,
@@ -459,28 +821,136 @@ describe('template forms', () => {
       };
       for (const [name, schema] of fields) {
         check(name, schema);
-        for (const [sub, subSchema] of Object.entries<Json>(schema.items?.properties ?? {})) check(`${name}[].${sub}`, subSchema);
+        for (const [sub, subSchema] of Object.entries<Json>(
+          schema.items?.properties ?? {},
+        ))
+          check(`${name}[].${sub}`, subSchema);
       }
     });
 
     it('gives every enum plain-words names where the values are not words', () => {
-      for (const field of ['unifiAuth', 'services[].distribution', 'locking', 'secretsProvider', 'publishTarget']) {
+      for (const field of [
+        'unifiAuth',
+        'services[].distribution',
+        'locking',
+        'secretsProvider',
+        'publishTarget',
+      ]) {
         const schema = fieldSchema(template, field);
         if (!schema) continue;
         expect(schema.enumNames).toHaveLength(schema.enum.length);
       }
     });
 
-    it('copies pattern and maxLength of every ruled field verbatim from rules.ts', () => {
-      for (const [field, ruleName] of Object.entries(RULED_FIELDS)) {
+    it('derives pattern, maxLength and the messages of every ruled field from fieldRules.ts', () => {
+      for (const [field, ruleName] of Object.entries({
+        ...RULED_FIELDS,
+        ...RULED_PICKERS,
+      })) {
         const schema = fieldSchema(template, field);
         if (!schema) continue;
-        expect({ field, type: schema.type, pattern: schema.pattern, maxLength: schema.maxLength }).toEqual({
+        expect({
+          field,
+          type: schema.type,
+          pattern: schema.pattern,
+          maxLength: schema.maxLength,
+          errorMessage: schema.errorMessage,
+        }).toEqual({
           field,
           type: 'string',
-          pattern: rules[ruleName].pattern,
-          maxLength: rules[ruleName].maxLength,
+          pattern: formPattern(ruleName),
+          maxLength: formMaxLength(ruleName),
+          // ajv-errors, which the Create page runs: the model's sentences, per keyword.
+          errorMessage: {
+            pattern: ruleMessage(ruleName),
+            maxLength: lengthMessage(ruleName),
+          },
         });
+      }
+    });
+
+    it('gives every constrained schema in the form a sentence as its errorMessage, and no message holds regex text', () => {
+      const constrained: string[] = [];
+      const messages: string[] = [];
+      const walk = (schema: Json, where: string) => {
+        if (!schema || typeof schema !== 'object') return;
+        if (Array.isArray(schema)) {
+          schema.forEach((s, i) => walk(s, `${where}[${i}]`));
+          return;
+        }
+        const message = schema.errorMessage;
+        const covers = (keyword: string) =>
+          typeof message === 'string' || typeof message?.[keyword] === 'string';
+        for (const keyword of [
+          'pattern',
+          'maxLength',
+          'minimum',
+          'maximum',
+          'minItems',
+          'maxItems',
+          'if',
+          'oneOf',
+        ]) {
+          if (!(keyword in schema)) continue;
+          // A dependency branch's discriminator (locking: {enum: [dynamodb]}) has no keyword of these.
+          constrained.push(`${where}.${keyword}`);
+          expect({ where, keyword, errorMessage: covers(keyword) }).toEqual({
+            where,
+            keyword,
+            errorMessage: true,
+          });
+        }
+        if (typeof message === 'string') messages.push(message);
+        else if (message) messages.push(...Object.values<string>(message));
+        for (const [key, value] of Object.entries(schema)) {
+          if (key !== 'errorMessage' && typeof value === 'object')
+            walk(value, `${where}.${key}`);
+        }
+      };
+      walk(pages(template), 'parameters');
+      // Every ruled field, both ports, the two service rules, and each dependency's oneOf.
+      expect(constrained.length).toBeGreaterThan(
+        2 *
+          Object.keys(RULED_FIELDS).filter(f => fieldSchema(template, f))
+            .length,
+      );
+      expect(messages.length).toBeGreaterThan(0);
+      for (const message of messages) {
+        expect({ message, regex: REGEX_TEXT.test(message) }).toEqual({
+          message,
+          regex: false,
+        });
+        expect({ message, example: /for example/.test(message) }).toEqual({
+          message,
+          example: true,
+        });
+      }
+      expect(fieldSchema(template, 'unifiPort')!.errorMessage).toBe(
+        PORT_MESSAGE,
+      );
+      expect(fieldSchema(template, 'services[].port')!.errorMessage).toBe(
+        PORT_MESSAGE,
+      );
+      expect(fieldSchema(template, 'services')!.errorMessage).toEqual({
+        minItems: SERVICES_MIN_MESSAGE,
+        maxItems: SERVICES_MAX_MESSAGE,
+      });
+      // ajv-errors replaces only the errors about the service itself with a rule's sentence; a
+      // const or enum on one of its fields inside `then`/`else` would show "must be equal to
+      // constant" under that field. So a rule's branches hold only `required` and `not`.
+      for (const rule of fields.get('services')!.items.allOf) {
+        expect(typeof rule.errorMessage).toBe('string');
+        for (const branch of [rule.then, rule.else].filter(Boolean)) {
+          expect({
+            rule: rule.errorMessage.slice(0, 30),
+            keys: Object.keys(branch).filter(
+              k => k !== 'required' && k !== 'not',
+            ),
+          }).toEqual({
+            rule: rule.errorMessage.slice(0, 30),
+            keys: [],
+          });
+        }
       }
     });
 
@@ -488,11 +958,22 @@ describe('template forms', () => {
       const all: [string, Json][] = [];
       for (const [name, schema] of fields) {
         all.push([name, schema]);
-        for (const [sub, subSchema] of Object.entries<Json>(schema.items?.properties ?? {})) all.push([`${name}[].${sub}`, subSchema]);
+        for (const [sub, subSchema] of Object.entries<Json>(
+          schema.items?.properties ?? {},
+        ))
+          all.push([`${name}[].${sub}`, subSchema]);
       }
       for (const [field, schema] of all) {
-        if (schema.type !== 'string' || schema.enum || PICKER_FIELDS.includes(field)) continue;
-        expect({ field, ruled: field in RULED_FIELDS }).toEqual({ field, ruled: true });
+        if (
+          schema.type !== 'string' ||
+          schema.enum ||
+          PICKER_FIELDS.includes(field)
+        )
+          continue;
+        expect({ field, ruled: field in RULED_FIELDS }).toEqual({
+          field,
+          ruled: true,
+        });
       }
     });
 
@@ -501,7 +982,11 @@ describe('template forms', () => {
         const schema = fieldSchema(template, field);
         if (!schema) continue;
         const example = /For example: (\S+)/.exec(schema['ui:help'])?.[1];
-        expect({ field, example, good: example !== undefined && matchesRule(ruleName, example) }).toEqual({
+        expect({
+          field,
+          example,
+          good: example !== undefined && matchesRule(ruleName, example),
+        }).toEqual({
           field,
           example,
           good: true,
@@ -510,36 +995,85 @@ describe('template forms', () => {
     });
 
     it('accepts the canonical values in the form and in the model', () => {
-      expect(formAccepts(template, formValuesOf(canonicalValues[environment]))).toBe(true);
-      expect(parseParameters(canonicalValues[environment])).toMatchObject({ success: true });
+      expect(
+        formAccepts(template, formValuesOf(canonicalValues[environment])),
+      ).toBe(true);
+      expect(parseParameters(canonicalValues[environment])).toMatchObject({
+        success: true,
+      });
     });
 
     const tested = Object.keys({ ...CASES, ...RULED_FIELDS }).filter(
-      field => field !== 'itemName' && fieldSchema(template, field) !== undefined,
+      field =>
+        field !== 'itemName' && fieldSchema(template, field) !== undefined,
     );
-    it.each(tested)('agrees with the model on good and bad values of %s', field => {
-      const schema = fieldSchema(template, field)!;
-      const cases = casesFor(field);
-      expect(cases.good.length).toBeGreaterThanOrEqual(2);
-      expect(cases.bad.length).toBeGreaterThanOrEqual(4);
-      const verdicts = [
-        ...cases.good.map(value => ({ value, expected: true })),
-        ...cases.bad.map(value => ({ value, expected: false })),
-      ];
-      for (const { value, expected } of verdicts) {
-        const form = validate(value, schema as Schema).valid;
-        const values = clone(canonicalValues[environment]) as Values;
-        (cases.set ?? ((v: Values, x: unknown) => (v[field] = x)))(values, value);
-        const result = parseParameters(values);
-        const model = result.success;
-        const shown = typeof value === 'string' && value.length > 40 ? `${value.slice(0, 20)}...(${value.length})` : value;
-        expect({ field, value: shown, form, model }).toEqual({ field, value: shown, form: expected, model: expected });
-        if (!result.success) {
-          // The rejection names the field itself, not some other casualty of the replacement.
-          expect(result.problems.map(p => p.field)).toContain(modelPath(field));
+    it.each(tested)(
+      'agrees with the model on good and bad values of %s',
+      field => {
+        const schema = fieldSchema(template, field)!;
+        const cases = casesFor(field);
+        expect(cases.good.length).toBeGreaterThanOrEqual(2);
+        expect(cases.bad.length).toBeGreaterThanOrEqual(4);
+        // Blanks people paste around a value are trimmed (up to BLANK_ALLOWANCE of them beyond the
+        // rule's length): a good value stays good, a bad one bad.
+        const padded = (value: unknown, blanks: string) =>
+          typeof value === 'string' && value !== ''
+            ? [`${blanks}${value}`, `${value}${blanks}`]
+            : [];
+        // The description keeps its blanks (prose), so it takes no part here.
+        const ruled =
+          field in RULED_FIELDS &&
+          !(rules[RULED_FIELDS[field]] as ValueRule).keepsBlanks;
+        const allowance = ' \t'.repeat(BLANK_ALLOWANCE / 2);
+        const verdicts = [
+          ...cases.good.map(value => ({ value, expected: true })),
+          ...cases.bad.map(value => ({ value, expected: false })),
+          ...(ruled
+            ? [
+                ...cases.good
+                  .flatMap(v => padded(v, ' \t'))
+                  .map(value => ({ value, expected: true })),
+                ...cases.good
+                  .flatMap(v => padded(v, allowance))
+                  .map(value => ({ value, expected: true })),
+                ...cases.bad
+                  .flatMap(v => padded(v, ' '))
+                  .map(value => ({ value, expected: false })),
+                // One blank too many, beside a value of the rule's full length: refused by both.
+                {
+                  value: `${allowance} ${'a'.repeat(rules[RULED_FIELDS[field]].maxLength)}`,
+                  expected: false,
+                },
+              ]
+            : []),
+        ];
+        for (const { value, expected } of verdicts) {
+          const form = validate(value, schema as Schema).valid;
+          const values = clone(canonicalValues[environment]) as Values;
+          (cases.set ?? ((v: Values, x: unknown) => (v[field] = x)))(
+            values,
+            value,
+          );
+          const result = parseParameters(values);
+          const model = result.success;
+          const shown =
+            typeof value === 'string' && value.length > 40
+              ? `${value.slice(0, 20)}...(${value.length})`
+              : value;
+          // A rejection names the field itself, not some other casualty of the replacement.
+          const namesField =
+            result.success ||
+            result.problems.some(p => p.field === modelPath(field));
+          expect({ field, value: shown, form, model, namesField }).toEqual({
+            field,
+            value: shown,
+            form: expected,
+            model: expected,
+            namesField: true,
+          });
         }
-      }
-    });
+      },
+    );
 
     it('requires in the form every field the model requires', () => {
       // The form may be stricter: it needs the repository, and a locking choice so that its
@@ -547,14 +1081,16 @@ describe('template forms', () => {
       // GitHub branch (which asks for the repository) is evaluated (the model defaults it too).
       const formStricter = ['repoUrl', 'locking', 'publishTarget'];
       const base = formValuesOf(canonicalValues[environment]);
-      for (const field of fields.keys()) {
+      const disagreements = [...fields.keys()].filter(field => {
         const values = clone(base);
         delete values[field];
         const form = formAccepts(template, values);
         const model = parseParameters({ ...values, environment }).success;
-        if (!model) expect({ field, form }).toEqual({ field, form: false });
-        if (!form && model) expect(formStricter).toContain(field);
-      }
+        // The model refusing what the form accepts is a disagreement; the reverse only outside
+        // the fields the form is knowingly stricter about.
+        return model ? !form && !formStricter.includes(field) : form;
+      });
+      expect(disagreements).toEqual([]);
       const services = clone(base);
       delete services.services[0].publicHostname;
       expect(formAccepts(template, services)).toBe(false);
@@ -562,34 +1098,55 @@ describe('template forms', () => {
     });
 
     it('asks for the GitHub repository only when publishing to GitHub', () => {
-      const { repoUrl: _repoUrl, ...withoutRepo } = formValuesOf(canonicalValues[environment]);
-      expect(formAccepts(template, { ...withoutRepo, publishTarget: 'github' })).toBe(false);
-      expect(formAccepts(template, { ...withoutRepo, publishTarget: 'local' })).toBe(true);
-      expect(parseParameters({ ...withoutRepo, publishTarget: 'local', environment }).success).toBe(true);
+      const { repoUrl: _repoUrl, ...withoutRepo } = formValuesOf(
+        canonicalValues[environment],
+      );
+      expect(
+        formAccepts(template, { ...withoutRepo, publishTarget: 'github' }),
+      ).toBe(false);
+      expect(
+        formAccepts(template, { ...withoutRepo, publishTarget: 'local' }),
+      ).toBe(true);
+      expect(
+        parseParameters({ ...withoutRepo, publishTarget: 'local', environment })
+          .success,
+      ).toBe(true);
       const page = pages(template).find(p => p.title === 'Repository')!;
-      expect(page.properties.publishTarget).toMatchObject({ enum: ['github', 'local'], default: 'github', 'ui:widget': 'radio' });
+      expect(page.properties.publishTarget).toMatchObject({
+        enum: ['github', 'local'],
+        default: 'github',
+        'ui:widget': 'radio',
+      });
       expect(page.properties.repoUrl).toBeUndefined();
     });
 
     it('uses the model defaults as form defaults', () => {
       const base = clone(canonicalValues[environment]) as Values;
-      const withDefaults: [string, Json][] = [...fields].filter(([, schema]) => 'default' in schema);
+      const withDefaults: [string, Json][] = [...fields].filter(
+        ([, schema]) => 'default' in schema,
+      );
       expect(withDefaults.length).toBeGreaterThan(0);
       for (const [field, schema] of withDefaults) {
         const values = clone(base);
         delete values[field];
         const result = parseParameters(values);
-        expect(result.success).toBe(true);
-        if (result.success) {
-          expect({ field, value: (result.parameters as Values)[field] }).toEqual({ field, value: schema.default });
-        }
+        const value = result.success
+          ? (result.parameters as Values)[field]
+          : result.problems;
+        expect({ field, success: result.success, value }).toEqual({
+          field,
+          success: true,
+          value: schema.default,
+        });
       }
       const items = fields.get('services')!.items.properties;
       for (const key of ['protocol', 'distribution']) {
         const values = clone(base);
         delete values.services[0][key];
         const result = parseParameters(values);
-        expect(result.success && (result.parameters.services[0] as Values)[key]).toBe(items[key].default);
+        expect(
+          result.success && (result.parameters.services[0] as Values)[key],
+        ).toBe(items[key].default);
       }
     });
 
@@ -600,7 +1157,9 @@ describe('template forms', () => {
       it('render, (production: validate the secrets layout,) check the name, publish to GitHub, register in the catalog, check it, in that order', () => {
         expect(steps.map(step => [step.id, step.action])).toEqual([
           ['render', 'unifiCloudflare:environment:render'],
-          ...(environment === 'production' ? [['validate-secrets', 'unifiCloudflare:secretsLayout:validate']] : []),
+          ...(environment === 'production'
+            ? [['validate-secrets', 'unifiCloudflare:secretsLayout:validate']]
+            : []),
           ['check-name', 'unifiCloudflare:catalog:checkName'],
           ['publish', 'publish:github'],
           ['publishLocal', 'unifiCloudflare:repository:publishLocal'],
@@ -609,10 +1168,14 @@ describe('template forms', () => {
           ['registerLocal', 'unifiCloudflare:catalog:registerLocal'],
         ]);
         // Exactly one of the two publish-and-register pairs runs; GitHub unless local was chosen.
-        const conditions = Object.fromEntries(steps.map(step => [step.id, step.if]));
+        const conditions = Object.fromEntries(
+          steps.map(step => [step.id, step.if]),
+        );
         expect(conditions).toEqual({
           render: undefined,
-          ...(environment === 'production' ? { 'validate-secrets': undefined } : {}),
+          ...(environment === 'production'
+            ? { 'validate-secrets': undefined }
+            : {}),
           'check-name': undefined,
           publish: "${{ parameters.publishTarget !== 'local' }}",
           register: "${{ parameters.publishTarget !== 'local' }}",
@@ -620,9 +1183,10 @@ describe('template forms', () => {
           publishLocal: "${{ parameters.publishTarget === 'local' }}",
           registerLocal: "${{ parameters.publishTarget === 'local' }}",
         });
+        // The name as the render action normalised it (blanks trimmed), not as typed.
         expect(steps.find(step => step.id === 'publishLocal')!.input).toEqual({
-          name: '${{ parameters.name }}',
-          gitCommitMessage: `Create the ${environment} environment \${{ parameters.name }}`,
+          name: "${{ steps['render'].output.entityName }}",
+          gitCommitMessage: `Create the ${environment} environment \${{ steps['render'].output.entityName }}`,
         });
         expect(steps.find(step => step.id === 'registerLocal')!.input).toEqual({
           localPath: "${{ steps['publishLocal'].output.localPath }}",
@@ -634,7 +1198,7 @@ describe('template forms', () => {
           repoUrl: '${{ parameters.repoUrl }}',
           defaultBranch: 'main',
           repoVisibility: 'private',
-          gitCommitMessage: `Create the ${environment} environment \${{ parameters.name }}`,
+          gitCommitMessage: `Create the ${environment} environment \${{ steps['render'].output.entityName }}`,
         });
         expect(steps.find(step => step.id === 'register')!.input).toEqual({
           repoContentsUrl: "${{ steps['publish'].output.repoContentsUrl }}",
@@ -651,13 +1215,25 @@ describe('template forms', () => {
         expect(input.environment).toBe(environment);
         const shapeKeys = Object.keys(parameterShape);
         for (const [key, value] of Object.entries(input)) {
-          expect({ key, known: shapeKeys.includes(key) }).toEqual({ key, known: true });
+          expect({ key, known: shapeKeys.includes(key) }).toEqual({
+            key,
+            known: true,
+          });
           if (key === 'environment') continue;
-          const reference = /^\$\{\{ parameters\.([A-Za-z]+)\b/.exec(String(value))?.[1];
+          const reference = /^\$\{\{ parameters\.([A-Za-z]+)\b/.exec(
+            String(value),
+          )?.[1];
           expect({ key, reference }).toEqual({ key, reference: key });
-          expect({ key, inForm: fields.has(key) }).toEqual({ key, inForm: true });
+          expect({ key, inForm: fields.has(key) }).toEqual({
+            key,
+            inForm: true,
+          });
         }
-        expect(Object.keys(input).filter(key => key !== 'environment').sort()).toEqual([...fields.keys()].sort());
+        expect(
+          Object.keys(input)
+            .filter(key => key !== 'environment')
+            .sort(),
+        ).toEqual([...fields.keys()].sort());
       });
 
       it('maps every field plainly, except a DynamoDB table left over from before choosing the lockfile', () => {
@@ -676,20 +1252,22 @@ describe('template forms', () => {
         // undefined value drops the key) and the one conditional by its meaning.
         const values = formValuesOf(canonicalValues[environment]);
         const variants: Values[] = [values];
-        if (environment === 'production') variants.push({ ...values, locking: 'lockfile' });
+        if (environment === 'production')
+          variants.push({ ...values, locking: 'lockfile' });
         const { repoUrl: _repoUrl, ...withoutRepo } = values;
         variants.push({ ...withoutRepo, publishTarget: 'local' });
         for (const formData of variants) {
           const input: Values = {};
+          const resolve = (key: string, value: string) => {
+            if (key === 'environment') return value;
+            if (key === 'dynamodbTable')
+              return formData.locking === 'lockfile'
+                ? undefined
+                : formData.dynamodbTable;
+            return formData[key];
+          };
           for (const [key, value] of Object.entries<string>(render.input)) {
-            const resolved =
-              key === 'environment'
-                ? value
-                : key === 'dynamodbTable'
-                  ? formData.locking !== 'lockfile'
-                    ? formData.dynamodbTable
-                    : undefined
-                  : formData[key];
+            const resolved = resolve(key, value);
             if (resolved !== undefined) input[key] = resolved;
           }
           expect(formAccepts(template, formData)).toBe(true);
@@ -699,12 +1277,28 @@ describe('template forms', () => {
 
       it('links to the repository and the catalog entity and summarises the state backend', () => {
         expect(template.spec.output.links).toEqual([
-          { title: 'Repository', url: "${{ steps['publish'].output.remoteUrl }}" },
-          { title: 'Open in catalog', icon: 'catalog', entityRef: "${{ steps['register'].output.entityRef }}" },
-          { title: 'Local repository (git clone URL)', url: "${{ steps['publishLocal'].output.remoteUrl }}" },
-          { title: 'Open in catalog', icon: 'catalog', entityRef: "${{ steps['registerLocal'].output.entityRef }}" },
+          {
+            title: 'Repository',
+            url: "${{ steps['publish'].output.remoteUrl }}",
+          },
+          {
+            title: 'Open in catalog',
+            icon: 'catalog',
+            entityRef: "${{ steps['register'].output.entityRef }}",
+          },
+          {
+            title: 'Local repository (git clone URL)',
+            url: "${{ steps['publishLocal'].output.remoteUrl }}",
+          },
+          {
+            title: 'Open in catalog',
+            icon: 'catalog',
+            entityRef: "${{ steps['registerLocal'].output.entityRef }}",
+          },
         ]);
-        const text = template.spec.output.text.map((t: Json) => t.content).join('\n');
+        const text = template.spec.output.text
+          .map((t: Json) => t.content)
+          .join('\n');
         expect(text).toContain("${{ steps['render'].output.stateBackend }}");
       });
     });
@@ -712,28 +1306,158 @@ describe('template forms', () => {
 
   // unifi-cloudflare-glue v0.12.2's KCL check (schemas/cloudflare.k is_valid_domain) strips only
   // http:// and https:// from a tunnel origin, so a tcp service through the tunnel cannot deploy.
-  it.each(ENVIRONMENTS)('%s: refuses a tcp service published through the tunnel in the form and in the model, naming the field', environment => {
-    for (const distribution of ['both', 'cloudflare_only', undefined]) {
-      const values = clone(formValuesOf(canonicalValues[environment])) as Values;
-      values.services[0] = { name: 'ssh', port: 22, protocol: 'tcp', publicHostname: `ssh.${values.zoneName}`, ...(distribution ? { distribution } : {}) };
-      const result = parseParameters({ ...values, environment });
-      expect({ distribution, form: formAccepts(templates[environment], values), model: result.success }).toEqual({ distribution, form: false, model: false });
-      if (!result.success) {
-        const problem = result.problems.find(p => p.field === 'services[0].protocol');
-        expect(problem?.message).toMatch(/cannot be tcp when distribution is (both|cloudflare_only).*unifi_only/);
+  it.each(ENVIRONMENTS)(
+    '%s: refuses a tcp service published through the tunnel in the form and in the model, naming the field',
+    environment => {
+      for (const distribution of ['both', 'cloudflare_only', undefined]) {
+        const values = clone(
+          formValuesOf(canonicalValues[environment]),
+        ) as Values;
+        values.services[0] = {
+          name: 'ssh',
+          port: 22,
+          protocol: 'tcp',
+          publicHostname: `ssh.${values.zoneName}`,
+          ...(distribution ? { distribution } : {}),
+        };
+        const result = parseParameters({ ...values, environment });
+        expect({
+          distribution,
+          form: formAccepts(templates[environment], values),
+          model: result.success,
+        }).toEqual({ distribution, form: false, model: false });
+        const problem = result.success
+          ? undefined
+          : result.problems.find(p => p.field === 'services[0].protocol');
+        expect(problem?.message).toMatch(
+          /cannot be tcp when distribution is (both|cloudflare_only).*unifi_only/,
+        );
       }
-    }
-    const local = clone(formValuesOf(canonicalValues[environment])) as Values;
-    local.services[0] = { name: 'ssh', port: 22, protocol: 'tcp', distribution: 'unifi_only' };
-    expect({ form: formAccepts(templates[environment], local), model: parseParameters({ ...local, environment }).success }).toEqual({ form: true, model: true });
-  });
+      const local = clone(formValuesOf(canonicalValues[environment])) as Values;
+      local.services[0] = {
+        name: 'ssh',
+        port: 22,
+        protocol: 'tcp',
+        distribution: 'unifi_only',
+      };
+      expect({
+        form: formAccepts(templates[environment], local),
+        model: parseParameters({ ...local, environment }).success,
+      }).toEqual({ form: true, model: true });
+    },
+  );
+
+  // no_tls_verify belongs to a tunnel's https origin (unifi-cloudflare-glue's TunnelService).
+  it.each(ENVIRONMENTS)(
+    "%s: skips an origin's TLS check only for an https service through the tunnel, in the form as in the model",
+    environment => {
+      const cases: [Values, boolean][] = [
+        [
+          {
+            name: 'admin',
+            port: 5001,
+            protocol: 'https',
+            distribution: 'both',
+            publicHostname: 'admin.ZONE',
+            noTlsVerify: true,
+          },
+          true,
+        ],
+        [
+          {
+            name: 'admin',
+            port: 5001,
+            protocol: 'https',
+            distribution: 'cloudflare_only',
+            publicHostname: 'admin.ZONE',
+            noTlsVerify: true,
+          },
+          true,
+        ],
+        [
+          {
+            name: 'admin',
+            port: 5001,
+            protocol: 'https',
+            publicHostname: 'admin.ZONE',
+            noTlsVerify: true,
+          },
+          true,
+        ],
+        [
+          {
+            name: 'admin',
+            port: 5001,
+            protocol: 'http',
+            distribution: 'both',
+            publicHostname: 'admin.ZONE',
+            noTlsVerify: true,
+          },
+          false,
+        ],
+        [
+          {
+            name: 'admin',
+            port: 5001,
+            distribution: 'both',
+            publicHostname: 'admin.ZONE',
+            noTlsVerify: true,
+          },
+          false,
+        ],
+        [
+          {
+            name: 'admin',
+            port: 5001,
+            protocol: 'https',
+            distribution: 'unifi_only',
+            noTlsVerify: true,
+          },
+          false,
+        ],
+        [
+          {
+            name: 'admin',
+            port: 5001,
+            protocol: 'http',
+            distribution: 'unifi_only',
+            noTlsVerify: false,
+          },
+          true,
+        ],
+      ];
+      for (const [service, expected] of cases) {
+        const values = clone(
+          formValuesOf(canonicalValues[environment]),
+        ) as Values;
+        values.services[0] = JSON.parse(
+          JSON.stringify(service).replace('ZONE', values.zoneName),
+        );
+        const result = parseParameters({ ...values, environment });
+        expect({
+          service,
+          form: formAccepts(templates[environment], values),
+          model: result.success,
+        }).toEqual({ service, form: expected, model: expected });
+        expect(result.success ? [] : result.problems.map(p => p.field)).toEqual(
+          expected ? [] : ['services[0].noTlsVerify'],
+        );
+      }
+    },
+  );
 
   // Lone surrogates cannot be stored in UTF-8: the pattern excludes them (a paired surrogate is
   // one code point under the `u` flag) and the model refuses them, so the two agree.
   it('rejects a lone surrogate in the description in the form as in the model', () => {
     const description = 'broken \uD800 text';
-    const form = validate(description, fieldSchema(templates.development, 'description') as Schema).valid;
-    const model = parseParameters({ ...canonicalValues.development, description }).success;
+    const form = validate(
+      description,
+      fieldSchema(templates.development, 'description') as Schema,
+    ).valid;
+    const model = parseParameters({
+      ...canonicalValues.development,
+      description,
+    }).success;
     expect({ form, model }).toEqual({ form: false, model: false });
   });
 });

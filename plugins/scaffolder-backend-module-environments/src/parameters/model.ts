@@ -1,5 +1,18 @@
 import { z } from 'zod/v3';
-import { codePointLength, isWellFormedUnicode, matchesRule, normaliseMac, RuleName, rules } from './fieldRules';
+import {
+  blanksTrimmed,
+  codePointLength,
+  formMaxLength,
+  isWellFormedUnicode,
+  lengthMessage,
+  matchesRule,
+  normaliseMac,
+  PORT_MESSAGE,
+  RuleName,
+  ruleMessage,
+  rules,
+  splitControllerAddress,
+} from './fieldRules';
 import { repositorySlug } from './repoUrl';
 import { secretProblem } from '../secrets/formValues';
 
@@ -13,9 +26,17 @@ import { secretProblem } from '../secrets/formValues';
  * model again; the descriptions carry the rule for readers of that list.
  */
 
-export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
-/** One of the three environment tiers: `development`, `staging` or `production`. */
-export type Environment = (typeof ENVIRONMENTS)[number];
+/**
+ * One of the three environment tiers: `development`, `staging` or `production`.
+ * @public
+ */
+export type Environment = 'development' | 'staging' | 'production';
+/** The environment tiers, in promotion order (spelled out in {@link Environment} for the API report). */
+export const ENVIRONMENTS = [
+  'development',
+  'staging',
+  'production',
+] as const satisfies readonly Environment[];
 
 export const DEFAULT_GLUE_VERSION = 'v0.12.2';
 /** Terraform the module runs (hashicorp/terraform tag): stable S3 lockfile, tested with v0.12.2. */
@@ -23,11 +44,24 @@ export const DEFAULT_TERRAFORM_VERSION = '1.11.4';
 /** KCL the module runs (kcllang/kcl tag), matching the module's kcl.mod edition v0.11.x. */
 export const DEFAULT_KCL_VERSION = 'v0.11.2';
 export const MAX_SERVICES = 20;
+/** What too few or too many services are told, in the form (errorMessage) and in the model. */
+export const SERVICES_MIN_MESSAGE =
+  'must hold at least one service, for example {name: "media", port: 8096}';
+export const SERVICES_MAX_MESSAGE = `must hold at most ${MAX_SERVICES} services; for example, put the others in a second environment`;
 
-/** A string field checked by a named rule; the message names the rule and a good example. */
-function ruled(name: RuleName, description: string) {
+/**
+ * A string field checked by a named rule; the message names the rule and a good example, in the
+ * words the form's `errorMessage` uses. Blanks around the value are trimmed first (the form's
+ * pattern allows them; the description keeps them), but only from a value within the form's
+ * maxLength, so that the pattern never sees oversize input and the form and the model judge
+ * lengths alike.
+ */
+function ruled(
+  name: RuleName,
+  description: string,
+): z.ZodType<string, z.ZodTypeDef, string> {
   const rule = rules[name];
-  return z
+  const checked = z
     .string({
       required_error: `is required, for example "${rule.example}"`,
       invalid_type_error: `must be a string, for example "${rule.example}"`,
@@ -35,29 +69,51 @@ function ruled(name: RuleName, description: string) {
     .describe(`${description} Rule: ${rule.rule}. Example: ${rule.example}`)
     .superRefine((value, ctx) => {
       if (!isWellFormedUnicode(value)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `contains a lone surrogate, which is not valid Unicode; for example "${rule.example}"` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `contains a lone surrogate, which is not valid Unicode; for example "${rule.example}"`,
+        });
       } else if (codePointLength(value) > rule.maxLength) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          message: `is ${codePointLength(value)} characters long; the limit is ${rule.maxLength} (${rule.rule}), for example "${rule.example}"`,
+          message: `is ${codePointLength(value)} characters long, but ${lengthMessage(name)}`,
         });
       } else if (!matchesRule(name, value)) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          message: `must be ${rule.rule}, for example "${rule.example}"`,
+          message: ruleMessage(name),
         });
       } else if (secretProblem(value)) {
         // Every tier: a pasted secret would reach the catalog, the answers file and git.
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${secretProblem(value)}; for example "${rule.example}"` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `${secretProblem(value)}; for example "${rule.example}"`,
+        });
       }
     });
+  // preprocess, not transform: a failed field must leave the object's cross-field rules running,
+  // so that every problem of an input is reported at once.
+  const trimmed = z.preprocess(
+    value =>
+      typeof value === 'string' && codePointLength(value) <= formMaxLength(name)
+        ? blanksTrimmed(name, value)
+        : value,
+    checked,
+  );
+  // z.preprocess types its input as unknown; what it accepts is still a string.
+  return trimmed as unknown as z.ZodType<string, z.ZodTypeDef, string>;
 }
 
-function oneOf<T extends readonly [string, ...string[]]>(values: T, description: string) {
+function oneOf<T extends readonly [string, ...string[]]>(
+  values: T,
+  description: string,
+) {
   const list = values.join(', ');
   return z
     .enum(values, {
-      errorMap: () => ({ message: `must be one of ${list}, for example "${values[0]}"` }),
+      errorMap: () => ({
+        message: `must be one of ${list}, for example "${values[0]}"`,
+      }),
     })
     .describe(`${description} One of: ${list}.`);
 }
@@ -65,12 +121,13 @@ function oneOf<T extends readonly [string, ...string[]]>(values: T, description:
 function port(description: string) {
   return z
     .number({
-      invalid_type_error: 'must be a whole number from 1 to 65535, for example 443',
-      required_error: 'is required: a whole number from 1 to 65535, for example 443',
+      invalid_type_error: PORT_MESSAGE,
+      required_error:
+        'is required: a whole number from 1 to 65535, for example 443',
     })
-    .int({ message: 'must be a whole number from 1 to 65535, for example 443' })
-    .min(1, { message: 'must be a whole number from 1 to 65535, for example 443' })
-    .max(65535, { message: 'must be a whole number from 1 to 65535, for example 443' })
+    .int({ message: PORT_MESSAGE })
+    .min(1, { message: PORT_MESSAGE })
+    .max(65535, { message: PORT_MESSAGE })
     .describe(description);
 }
 
@@ -97,6 +154,12 @@ export const serviceSchema = z
       'publicHostname',
       'Public hostname in the Cloudflare zone; required unless distribution is unifi_only.',
     ).optional(),
+    noTlsVerify: z
+      .boolean({ invalid_type_error: 'must be true or false' })
+      .describe(
+        'Skip the TLS certificate check of this origin (no_tls_verify): for an https service with a self-signed certificate, published through the tunnel.',
+      )
+      .default(false),
   })
   .strict();
 
@@ -105,61 +168,113 @@ export const parameterShape = {
   environment: oneOf(ENVIRONMENTS, 'Which environment kit to render.'),
   targetPath: z
     .string()
-    .max(255, { message: 'must be at most 255 characters, for example "environment"' })
-    .describe('Directory inside the workspace to write into; defaults to the workspace root.')
+    .max(255, {
+      message: 'must be at most 255 characters, for example "environment"',
+    })
+    .describe(
+      'Directory inside the workspace to write into; defaults to the workspace root.',
+    )
     .optional(),
-  name: ruled('name', 'Name of the environment: repository, catalog entity and state key.'),
-  owner: ruled('entityRef', 'Owner of the environment (a group or user entity reference).'),
-  system: ruled('entityRef', 'System the environment belongs to (entity reference).').optional(),
-  description: ruled('description', 'One-line description shown in the catalog.').optional(),
+  name: ruled(
+    'name',
+    'Name of the environment: repository, catalog entity and state key.',
+  ),
+  owner: ruled(
+    'entityRef',
+    'Owner of the environment (a group or user entity reference).',
+  ),
+  system: ruled(
+    'entityRef',
+    'System the environment belongs to (entity reference).',
+  ).optional(),
+  description: ruled(
+    'description',
+    'One-line description shown in the catalog.',
+  ).optional(),
   repoUrl: z
     .string()
-    .max(512, { message: 'must be at most 512 characters, for example "github.com?owner=acme&repo=homelab-dns"' })
-    .describe('The RepoUrlPicker value (host?owner=...&repo=...); used for links and annotations.')
+    .max(512, {
+      message:
+        'must be at most 512 characters, for example "github.com?owner=acme&repo=homelab-dns"',
+    })
+    .describe(
+      'The RepoUrlPicker value (host?owner=...&repo=...); used for links and annotations.',
+    )
     // The form cannot check this (the picker builds the value); the kits' filters refuse a lone
     // surrogate, so refuse it here, where the message can name the field.
     .refine(isWellFormedUnicode, {
-      message: 'contains a lone surrogate, which is not valid Unicode; for example "github.com?owner=acme&repo=homelab-dns"',
+      message:
+        'contains a lone surrogate, which is not valid Unicode; for example "github.com?owner=acme&repo=homelab-dns"',
     })
     .superRefine((value, ctx) => {
       // The kits write the "owner/repo" slug on its own (catalog-info's github.com/project-slug),
       // so the slug is judged too: two names joined by "/" can look like an AWS secret key.
       const slug = repositorySlug(value);
-      const problem = secretProblem(value) ?? (slug === undefined ? undefined : secretProblem(slug));
-      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${problem}; for example "github.com?owner=acme&repo=homelab-dns"` });
+      const problem =
+        secretProblem(value) ??
+        (slug === undefined ? undefined : secretProblem(slug));
+      if (problem)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `${problem}; for example "github.com?owner=acme&repo=homelab-dns"`,
+        });
     })
     .optional(),
   publishTarget: oneOf(
     PUBLISH_TARGETS,
     'Where the template publishes the repository: a new GitHub repository at repoUrl (default), or a local git repository on the Backstage host (development installations only). Recorded in the answers file.',
   ).default('github'),
-  glueVersion: ruled('glueVersion', 'unifi-cloudflare-glue module release to pin.').default(
-    DEFAULT_GLUE_VERSION,
-  ),
+  glueVersion: ruled(
+    'glueVersion',
+    'unifi-cloudflare-glue module release to pin.',
+  ).default(DEFAULT_GLUE_VERSION),
   terraformVersion: ruled(
     'terraformVersion',
     'Terraform release the module runs (tag of hashicorp/terraform); pinned in every dagger call.',
   ).default(DEFAULT_TERRAFORM_VERSION),
-  kclVersion: ruled('kclVersion', 'KCL release the module runs (tag of kcllang/kcl); pinned in every dagger call.').default(
-    DEFAULT_KCL_VERSION,
+  kclVersion: ruled(
+    'kclVersion',
+    'KCL release the module runs (tag of kcllang/kcl); pinned in every dagger call.',
+  ).default(DEFAULT_KCL_VERSION),
+  zoneName: ruled(
+    'zoneName',
+    'Cloudflare DNS zone that public hostnames live in.',
   ),
-  zoneName: ruled('zoneName', 'Cloudflare DNS zone that public hostnames live in.'),
   cloudflareAccountId: ruled('cloudflareAccountId', 'Cloudflare account ID.'),
-  unifiHost: ruled('unifiHost', 'UniFi controller hostname or IPv4 address.'),
-  unifiPort: port('UniFi controller HTTPS port.').default(443),
-  unifiAuth: oneOf(UNIFI_AUTH_MODES, 'How the scripts authenticate to UniFi.').default('apiKey'),
-  internalDomain: ruled('internalDomain', 'Local DNS domain served by UniFi.').default(
-    'internal.lan',
+  unifiHost: ruled(
+    'unifiAddress',
+    'UniFi controller hostname or IPv4 address; its address as a URL (https://host:port) is taken apart into unifiHost and unifiPort.',
   ),
-  deviceHostname: ruled('hostnameLabel', 'Hostname of the device that runs the services.'),
-  deviceMac: ruled('macAddress', 'MAC address of the device; written lower-case with colons.'),
+  unifiPort: port(
+    'UniFi controller HTTPS port; a port in the unifiHost URL takes its place.',
+  ).default(443),
+  unifiAuth: oneOf(
+    UNIFI_AUTH_MODES,
+    'How the scripts authenticate to UniFi.',
+  ).default('apiKey'),
+  unifiSite: ruled(
+    'unifiSite',
+    'UniFi site the controller manages the device in.',
+  ).default('default'),
+  internalDomain: ruled(
+    'internalDomain',
+    'Local DNS domain served by UniFi.',
+  ).default('internal.lan'),
+  deviceHostname: ruled(
+    'hostnameLabel',
+    'Hostname of the device that runs the services.',
+  ),
+  deviceMac: ruled(
+    'macAddress',
+    'MAC address of the device; written lower-case with colons.',
+  ),
   services: z
     .array(serviceSchema, {
       required_error: `is required: 1 to ${MAX_SERVICES} services`,
       invalid_type_error: `must be a list of 1 to ${MAX_SERVICES} services`,
     })
-    .min(1, { message: `must hold at least one service, for example {name: "media", port: 8096}` })
-    .max(MAX_SERVICES, { message: `must hold at most ${MAX_SERVICES} services` })
+    .min(1, { message: SERVICES_MIN_MESSAGE })
+    .max(MAX_SERVICES, { message: SERVICES_MAX_MESSAGE })
     .describe(`Services on the device, 1 to ${MAX_SERVICES}.`),
   skipTlsVerify: z
     .boolean({ invalid_type_error: 'must be true or false' })
@@ -167,8 +282,14 @@ export const parameterShape = {
       'Skip TLS verification of the UniFi controller and tunnel origins. Development only (default true there); staging and production always verify.',
     )
     .optional(),
-  stateBucket: ruled('stateBucket', 'S3 bucket holding Terraform state (staging, production).').optional(),
-  stateRegion: ruled('stateRegion', 'AWS region of the state bucket (staging, production).').optional(),
+  stateBucket: ruled(
+    'stateBucket',
+    'S3 bucket holding Terraform state (staging, production).',
+  ).optional(),
+  stateRegion: ruled(
+    'stateRegion',
+    'AWS region of the state bucket (staging, production).',
+  ).optional(),
   stateKey: ruled(
     'stateKey',
     'S3 key of the state object; defaults to unifi-cloudflare-glue/<environment>/<name>/terraform.tfstate.',
@@ -177,16 +298,34 @@ export const parameterShape = {
     LOCKING_MODES,
     'State locking (production): DynamoDB table (default) or the S3 native lockfile. Staging always uses the lockfile.',
   ).optional(),
-  dynamodbTable: ruled('dynamodbTable', 'DynamoDB lock table (production with dynamodb locking).').optional(),
-  kmsKeyId: ruled('kmsKeyId', 'Optional KMS key ARN for state encryption (production).').optional(),
+  dynamodbTable: ruled(
+    'dynamodbTable',
+    'DynamoDB lock table (production with dynamodb locking).',
+  ).optional(),
+  kmsKeyId: ruled(
+    'kmsKeyId',
+    'Optional KMS key ARN for state encryption (production).',
+  ).optional(),
   secretsProvider: oneOf(
     SECRETS_PROVIDERS,
     'vals provider for 1Password (production): op (a 1Password service account, OP_SERVICE_ACCOUNT_TOKEN) or onepasswordconnect (a Connect server, OP_CONNECT_HOST and OP_CONNECT_TOKEN).',
   ).optional(),
-  vault: ruled('vault', '1Password vault holding the production items.').optional(),
-  cloudflareItem: ruled('itemName', '1Password item with the Cloudflare API token (production).').optional(),
-  unifiItem: ruled('itemName', '1Password item with the UniFi credentials (production).').optional(),
-  stateItem: ruled('itemName', '1Password item with the state backend settings and AWS keys (production).').optional(),
+  vault: ruled(
+    'vault',
+    '1Password vault holding the production items.',
+  ).optional(),
+  cloudflareItem: ruled(
+    'itemName',
+    '1Password item with the Cloudflare API token (production).',
+  ).optional(),
+  unifiItem: ruled(
+    'itemName',
+    '1Password item with the UniFi credentials (production).',
+  ).optional(),
+  stateItem: ruled(
+    'itemName',
+    '1Password item with the state backend settings and AWS keys (production).',
+  ).optional(),
 };
 
 const STATE_FIELDS = ['stateBucket', 'stateRegion', 'stateKey'] as const;
@@ -204,6 +343,7 @@ const PRODUCTION_ONLY = [
 /**
  * The render action's input: the environment, the optional `targetPath` and every form value,
  * with each rule's message naming the field, the rule and a good example.
+ * @public
  */
 export const parameterSchema = z
   .object(parameterShape)
@@ -214,53 +354,118 @@ export const parameterSchema = z
 
     const notFor = (fields: readonly string[], why: string) => {
       for (const field of fields) {
-        if ((p as Record<string, unknown>)[field] !== undefined) issue([field], why);
+        if ((p as Record<string, unknown>)[field] !== undefined)
+          issue([field], why);
       }
     };
     if (p.environment === 'development') {
-      notFor([...STATE_FIELDS, ...PRODUCTION_ONLY], 'is not used by the development environment (its state is ephemeral); remove it');
+      notFor(
+        [...STATE_FIELDS, ...PRODUCTION_ONLY],
+        'is not used by the development environment (its state is ephemeral); remove it',
+      );
     }
     if (p.environment === 'staging') {
-      notFor(PRODUCTION_ONLY, 'is only used by the production environment; remove it');
+      notFor(
+        PRODUCTION_ONLY,
+        'is only used by the production environment; remove it',
+      );
     }
     if (p.environment !== 'development') {
       if (p.skipTlsVerify === true) {
-        issue(['skipTlsVerify'], `must be false: ${p.environment} always verifies TLS certificates`);
+        issue(
+          ['skipTlsVerify'],
+          `must be false: ${p.environment} always verifies TLS certificates`,
+        );
       }
-      if (p.stateBucket === undefined) issue(['stateBucket'], `is required for ${p.environment}, for example "${rules.stateBucket.example}"`);
-      if (p.stateRegion === undefined) issue(['stateRegion'], `is required for ${p.environment}, for example "${rules.stateRegion.example}"`);
+      if (p.stateBucket === undefined)
+        issue(
+          ['stateBucket'],
+          `is required for ${p.environment}, for example "${rules.stateBucket.example}"`,
+        );
+      if (p.stateRegion === undefined)
+        issue(
+          ['stateRegion'],
+          `is required for ${p.environment}, for example "${rules.stateRegion.example}"`,
+        );
     }
     // unifi-cloudflare-glue's Terraform modules require >= 1.5.0 (terraform/modules/*/versions.tf);
     // the S3 lockfile needs 1.10 (staging always, production when chosen).
     if (matchesRule('terraformVersion', p.terraformVersion)) {
       const [major, minor] = p.terraformVersion.split('.').map(Number);
-      const lockfile = p.environment === 'staging' || (p.environment === 'production' && p.locking === 'lockfile');
+      const lockfile =
+        p.environment === 'staging' ||
+        (p.environment === 'production' && p.locking === 'lockfile');
       if (major < 1 || (major === 1 && minor < 5)) {
-        issue(['terraformVersion'], `must be 1.5.0 or later (the module's Terraform code requires it), for example "${DEFAULT_TERRAFORM_VERSION}"`);
+        issue(
+          ['terraformVersion'],
+          `must be 1.5.0 or later (the module's Terraform code requires it), for example "${DEFAULT_TERRAFORM_VERSION}"`,
+        );
       } else if (lockfile && major === 1 && minor < 10) {
-        issue(['terraformVersion'], `must be 1.10.0 or later: the S3 lockfile (use_lockfile) needs it, for example "${DEFAULT_TERRAFORM_VERSION}"`);
+        issue(
+          ['terraformVersion'],
+          `must be 1.10.0 or later: the S3 lockfile (use_lockfile) needs it, for example "${DEFAULT_TERRAFORM_VERSION}"`,
+        );
       }
     }
     if (p.environment === 'production') {
-      if (p.vault === undefined) issue(['vault'], `is required for production, for example "${rules.vault.example}"`);
+      if (p.vault === undefined)
+        issue(
+          ['vault'],
+          `is required for production, for example "${rules.vault.example}"`,
+        );
       const locking = p.locking ?? 'dynamodb';
       if (locking === 'dynamodb' && p.dynamodbTable === undefined) {
-        issue(['dynamodbTable'], `is required when locking is dynamodb, for example "${rules.dynamodbTable.example}"`);
+        issue(
+          ['dynamodbTable'],
+          `is required when locking is dynamodb, for example "${rules.dynamodbTable.example}"`,
+        );
       }
       if (locking === 'lockfile' && p.dynamodbTable !== undefined) {
-        issue(['dynamodbTable'], 'is only used when locking is dynamodb; remove it or choose dynamodb locking');
+        issue(
+          ['dynamodbTable'],
+          'is only used when locking is dynamodb; remove it or choose dynamodb locking',
+        );
       }
       // Blame a field the user set (a default never collides with another default).
       const items = [
-        ['cloudflareItem', p.cloudflareItem ?? 'cloudflare', p.cloudflareItem !== undefined],
+        [
+          'cloudflareItem',
+          p.cloudflareItem ?? 'cloudflare',
+          p.cloudflareItem !== undefined,
+        ],
         ['unifiItem', p.unifiItem ?? 'unifi', p.unifiItem !== undefined],
-        ['stateItem', p.stateItem ?? 'terraform-state', p.stateItem !== undefined],
+        [
+          'stateItem',
+          p.stateItem ?? 'terraform-state',
+          p.stateItem !== undefined,
+        ],
       ] as const;
       for (const [field, item, set] of items) {
-        const others = items.filter(other => other[0] !== field && other[1] === item);
+        const others = items.filter(
+          other => other[0] !== field && other[1] === item,
+        );
         if (set && others.length > 0) {
-          issue([field], `names the same 1Password item as ${others.map(o => `${o[0]}${o[2] ? '' : ' (by default)'}`).join(' and ')}; cloudflareItem, unifiItem and stateItem must name three different items, for example "${rules.itemName.example}"`);
+          issue(
+            [field],
+            `names the same 1Password item as ${others.map(o => `${o[0]}${o[2] ? '' : ' (by default)'}`).join(' and ')}; cloudflareItem, unifiItem and stateItem must name three different items, for example "${rules.itemName.example}"`,
+          );
         }
+      }
+    }
+
+    // A controller URL names the port itself; a different port chosen in the port field (443 is
+    // the form's default, so it counts as not chosen) leaves it unclear which one is meant.
+    if (matchesRule('unifiAddress', p.unifiHost)) {
+      const { host, port: urlPort } = splitControllerAddress(p.unifiHost);
+      if (
+        urlPort !== undefined &&
+        p.unifiPort !== 443 &&
+        p.unifiPort !== urlPort
+      ) {
+        issue(
+          ['unifiHost'],
+          `names port ${urlPort}, but unifiPort is ${p.unifiPort}; keep one of them, for example "${host}" with unifiPort ${p.unifiPort}`,
+        );
       }
     }
 
@@ -271,75 +476,148 @@ export const parameterSchema = z
     const publicNames = new Map<string, number>();
     p.services.forEach((service, i) => {
       if (names.has(service.name)) {
-        issue(['services', i, 'name'], `repeats the name of service ${names.get(service.name)! + 1}; service names must be unique`);
+        issue(
+          ['services', i, 'name'],
+          `repeats the name of service ${names.get(service.name)! + 1}; service names must be unique`,
+        );
       }
       names.set(service.name, i);
       if (service.name === p.deviceHostname) {
-        issue(['services', i, 'name'], 'must differ from deviceHostname: both become names in the internal domain');
+        issue(
+          ['services', i, 'name'],
+          'must differ from deviceHostname: both become names in the internal domain',
+        );
       }
       const internal = `${service.name}.${p.internalDomain}`;
       if (internal.length > 253) {
-        issue(['services', i, 'name'], `makes the internal hostname ${internal.length} characters long; the limit is 253`);
+        issue(
+          ['services', i, 'name'],
+          `makes the internal hostname ${internal.length} characters long; the limit is 253`,
+        );
       }
       // The module's KCL check (schemas/cloudflare.k is_valid_domain) strips only http:// and
       // https:// from a tunnel origin, so a tcp:// origin never passes: tcp stays local.
       if (service.protocol === 'tcp' && service.distribution !== 'unifi_only') {
-        issue(['services', i, 'protocol'], `cannot be tcp when distribution is ${service.distribution}: unifi-cloudflare-glue publishes only http and https services through the tunnel; choose distribution unifi_only for a tcp service, or protocol http or https`);
+        issue(
+          ['services', i, 'protocol'],
+          `cannot be tcp when distribution is ${service.distribution}: unifi-cloudflare-glue publishes only http and https services through the tunnel; choose distribution unifi_only for a tcp service, or protocol http or https`,
+        );
+      }
+      // no_tls_verify is a setting of a tunnel's https origin; anywhere else it would promise
+      // something nothing does.
+      if (service.noTlsVerify && service.protocol !== 'https') {
+        issue(
+          ['services', i, 'noTlsVerify'],
+          `applies only to https services (this one speaks ${service.protocol}): untick it, or choose the protocol https, for example for a service with a self-signed certificate on port 8443`,
+        );
+      } else if (service.noTlsVerify && service.distribution === 'unifi_only') {
+        issue(
+          ['services', i, 'noTlsVerify'],
+          'applies only to services published through the Cloudflare Tunnel: untick it, or publish the service in both, for example for a service with a self-signed certificate on port 8443',
+        );
       }
       if (service.distribution === 'unifi_only') {
         if (service.publicHostname !== undefined) {
-          issue(['services', i, 'publicHostname'], 'is only used when distribution is both or cloudflare_only; remove it');
+          issue(
+            ['services', i, 'publicHostname'],
+            'is only used when distribution is both or cloudflare_only; remove it',
+          );
         }
         return;
       }
       const example = `${matchesRule('hostnameLabel', service.name) ? service.name : 'media'}.${zone ?? rules.zoneName.example}`;
       if (service.publicHostname === undefined) {
-        issue(['services', i, 'publicHostname'], `is required when distribution is ${service.distribution}, for example "${example}"`);
+        issue(
+          ['services', i, 'publicHostname'],
+          `is required when distribution is ${service.distribution}, for example "${example}"`,
+        );
         return;
       }
-      if (zone && service.publicHostname !== zone && !service.publicHostname.endsWith(`.${zone}`)) {
-        issue(['services', i, 'publicHostname'], `must lie inside the zone ${zone}, for example "${example}"`);
+      if (
+        zone &&
+        service.publicHostname !== zone &&
+        !service.publicHostname.endsWith(`.${zone}`)
+      ) {
+        issue(
+          ['services', i, 'publicHostname'],
+          `must lie inside the zone ${zone}, for example "${example}"`,
+        );
       }
       if (publicNames.has(service.publicHostname)) {
-        issue(['services', i, 'publicHostname'], `repeats the public hostname of service ${publicNames.get(service.publicHostname)! + 1}; public hostnames must be unique`);
+        issue(
+          ['services', i, 'publicHostname'],
+          `repeats the public hostname of service ${publicNames.get(service.publicHostname)! + 1}; public hostnames must be unique`,
+        );
       }
       publicNames.set(service.publicHostname, i);
     });
   });
 
 export type ParameterInput = z.input<typeof parameterSchema>;
-type Parsed = z.output<typeof parameterSchema>;
 
-/** Parameters after validation, with every default filled in and values normalised. */
-export interface EnvironmentParameters extends Omit<Parsed, 'skipTlsVerify' | 'targetPath'> {
+/**
+ * Parameters after validation, with every default filled in and values normalised. The
+ * literal unions below spell out `LOCKING_MODES` and `SECRETS_PROVIDERS` so the public API needs
+ * neither constant; extending the schema's output keeps them in step (a value added to or
+ * removed from either list no longer compiles here or in {@link parseParameters}).
+ * @public
+ */
+export interface EnvironmentParameters extends Omit<
+  z.output<typeof parameterSchema>,
+  'skipTlsVerify' | 'targetPath'
+> {
+  /** Directory inside the workspace the files are written to; `.` when not given. */
   targetPath: string;
+  /** Skip TLS verification of the UniFi controller and tunnel origins; false outside development. */
   skipTlsVerify: boolean;
+  /** The device's MAC address, normalised to lower-case colon-separated form. */
   deviceMac: string;
+  /** S3 key of the state object (staging, production); defaulted from environment and name. */
   stateKey?: string;
-  locking?: (typeof LOCKING_MODES)[number];
-  secretsProvider?: (typeof SECRETS_PROVIDERS)[number];
+  /** State locking (production): a DynamoDB table or the S3 native lockfile. */
+  locking?: 'dynamodb' | 'lockfile';
+  /** The vals provider for 1Password (production). */
+  secretsProvider?: 'op' | 'onepasswordconnect';
+  /** 1Password item with the Cloudflare API token (production). */
   cloudflareItem?: string;
+  /** 1Password item with the UniFi credentials (production). */
   unifiItem?: string;
+  /** 1Password item with the state backend settings and AWS keys (production). */
   stateItem?: string;
 }
 
-/** A rejected field: where, and what rule it broke, in words. */
+/**
+ * A rejected field: where, and what rule it broke, in words.
+ * @public
+ */
 export interface ParameterProblem {
+  /** The field's path, for example `services[1].publicHostname`. */
   field: string;
+  /** The rule it broke and an example of a good value. */
   message: string;
 }
 
-/** The outcome of {@link parseParameters}: the normalised parameters, or every problem found. */
+/**
+ * The outcome of {@link parseParameters}: the normalised parameters, or every problem found.
+ * @public
+ */
 export type ParseResult =
   | { success: true; parameters: EnvironmentParameters }
   | { success: false; problems: ParameterProblem[] };
 
 /** Formats a zod path as `services[1].publicHostname`. */
 export function fieldPath(path: (string | number)[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '') || '(input)';
+  const joined = path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    return acc ? `${acc}.${part}` : part;
+  }, '');
+  return joined || '(input)';
 }
 
-/** Validates raw input and fills environment-dependent defaults. */
+/**
+ * Validates raw input and fills environment-dependent defaults.
+ * @public
+ */
 export function parseParameters(input: unknown): ParseResult {
   const result = parameterSchema.safeParse(input);
   if (!result.success) {
@@ -348,21 +626,30 @@ export function parseParameters(input: unknown): ParseResult {
       message:
         issue.code === z.ZodIssueCode.unrecognized_keys
           ? `has unknown field(s) ${issue.keys.join(', ')}; the accepted fields are ${Object.keys(
-              issue.path[0] === 'services' ? serviceSchema.shape : parameterShape,
+              issue.path[0] === 'services'
+                ? serviceSchema.shape
+                : parameterShape,
             ).join(', ')}`
           : issue.message,
     }));
     return { success: false, problems };
   }
   const p = result.data;
+  // A pasted controller URL fills host and port (https://10.20.0.1:8443 -> 10.20.0.1, 8443).
+  const controller = splitControllerAddress(p.unifiHost);
   const parameters: EnvironmentParameters = {
     ...p,
     targetPath: p.targetPath ?? '.',
+    unifiHost: controller.host,
+    unifiPort: controller.port ?? p.unifiPort,
     deviceMac: normaliseMac(p.deviceMac),
-    skipTlsVerify: p.environment === 'development' ? p.skipTlsVerify ?? true : false,
+    skipTlsVerify:
+      p.environment === 'development' ? (p.skipTlsVerify ?? true) : false,
   };
   if (p.environment !== 'development') {
-    parameters.stateKey = p.stateKey ?? `unifi-cloudflare-glue/${p.environment}/${p.name}/terraform.tfstate`;
+    parameters.stateKey =
+      p.stateKey ??
+      `unifi-cloudflare-glue/${p.environment}/${p.name}/terraform.tfstate`;
   }
   if (p.environment === 'staging') parameters.locking = 'lockfile';
   if (p.environment === 'production') {

@@ -10,7 +10,9 @@ export interface RepositoryParts {
 }
 
 /** The host, owner and repository of a RepoUrlPicker value, when it names all three. */
-export function repositoryParts(repoUrl: string | undefined): RepositoryParts | undefined {
+export function repositoryParts(
+  repoUrl: string | undefined,
+): RepositoryParts | undefined {
   if (!repoUrl) return undefined;
   let parsed: URL;
   try {
@@ -18,14 +20,17 @@ export function repositoryParts(repoUrl: string | undefined): RepositoryParts | 
   } catch {
     return undefined;
   }
-  const owner = parsed.searchParams.get('owner') ?? parsed.searchParams.get('organization');
+  const owner =
+    parsed.searchParams.get('owner') ?? parsed.searchParams.get('organization');
   const repo = parsed.searchParams.get('repo');
   if (!owner || !repo) return undefined;
   return { host: parsed.host, owner, repo };
 }
 
 /** `owner/repo`, as GitHub's project-slug annotation writes it, or undefined. */
-export function repositorySlug(repoUrl: string | undefined): string | undefined {
+export function repositorySlug(
+  repoUrl: string | undefined,
+): string | undefined {
   const parts = repositoryParts(repoUrl);
   return parts && `${parts.owner}/${parts.repo}`;
 }
