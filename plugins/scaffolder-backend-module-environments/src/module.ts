@@ -1,24 +1,40 @@
-import { coreServices, createBackendModule, resolvePackagePath } from '@backstage/backend-plugin-api';
-import { catalogProcessingExtensionPoint, catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  coreServices,
+  createBackendModule,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import {
+  catalogProcessingExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { readFile } from 'node:fs/promises';
 import { createRenderEnvironmentAction } from './actions/renderEnvironment/renderEnvironment';
 import { createPublishLocalAction } from './actions/publishLocal/publishLocal';
 import { createRegisterLocalAction } from './actions/registerLocal/registerLocal';
-import { LocalRepositoriesProvider, registerLocalRepositoriesProvider } from './catalog/localRepositories';
+import {
+  LocalRepositoriesProvider,
+  registerLocalRepositoriesProvider,
+} from './catalog/localRepositories';
 import { createCheckNameAction } from './actions/checkName/checkName';
 import { withPlainUserErrors } from './actions/userErrors/userErrors';
 import { readLocalPublisherSettings } from './actions/publishLocal/localPublisher';
 import { createValidateSecretsLayoutAction } from './actions/validateSecretsLayout/validateSecretsLayout';
 import { KitRenderer } from './kits/engine';
+import { loadKitsOnce, PACKAGE_NAME } from './kits/render';
+import { createUpgradeEnvironmentAction } from './actions/upgradeEnvironment/upgradeEnvironment';
+import { createKitReleases } from './upgrade';
 
-export const PACKAGE_NAME = '@unifi-cloudflare-glue/plugin-scaffolder-backend-module-environments';
-
-/** Loads and compiles the kits shipped in this package; fails start-up if any kit is unsafe. */
-export async function loadPackagedKits(): Promise<{ kits: KitRenderer; kitVersion: string }> {
-  const kits = await KitRenderer.load(resolvePackagePath(PACKAGE_NAME, 'kits'));
-  const pkg = JSON.parse(await readFile(resolvePackagePath(PACKAGE_NAME, 'package.json'), 'utf8'));
-  return { kits, kitVersion: pkg.version };
+/**
+ * Loads and compiles the kits shipped in this package (once per process), with the package
+ * version they write into every repository; fails start-up if any kit is unsafe.
+ * @public
+ */
+export async function loadPackagedKits(): Promise<{
+  kits: KitRenderer;
+  kitVersion: string;
+}> {
+  const { kits, kitVersion } = await loadKitsOnce();
+  return { kits, kitVersion };
 }
 
 /**
@@ -46,9 +62,21 @@ export const scaffolderModuleEnvironments = createBackendModule({
           // Local publishing for development; both actions refuse to run unless config enables it.
           createPublishLocalAction({ config }),
           createRegisterLocalAction({ config, catalog, auth }),
+          createUpgradeEnvironmentAction({
+            releases: createKitReleases({
+              kits,
+              kitVersion,
+              releasesRoot: resolvePackagePath(PACKAGE_NAME, 'kits-releases'),
+            }),
+            config,
+          }),
         ];
-        scaffolder.addActions(...actions.map(action => withPlainUserErrors(action)));
-        logger.info(`Compiled ${kits.templates.length} kit templates (kit version ${kitVersion})`);
+        scaffolder.addActions(
+          ...actions.map(action => withPlainUserErrors(action)),
+        );
+        logger.info(
+          `Compiled ${kits.templates.length} kit templates (kit version ${kitVersion})`,
+        );
       },
     });
   },
@@ -57,7 +85,7 @@ export const scaffolderModuleEnvironments = createBackendModule({
 /**
  * The catalog module for local publishing: while `unifiCloudflare.localPublisher.enabled` is
  * true, it provides the catalog with one `file` location per repository directly inside
- * `unifiCloudflare.localPublisher.directory` (see {@link LocalRepositoriesProvider}), which
+ * `unifiCloudflare.localPublisher.directory` (see `LocalRepositoriesProvider`), which
  * `unifiCloudflare:catalog:registerLocal` has it scan. The catalog's locations API stays
  * `url`-only: no caller can register a `file` location through it. Does nothing when disabled.
  * @public
@@ -77,7 +105,10 @@ export const catalogModuleLocalRepositories = createBackendModule({
       async init({ catalog, config, logger, scheduler, lifecycle }) {
         const settings = readLocalPublisherSettings(config);
         if (!settings.enabled || !settings.directory) return;
-        const provider = new LocalRepositoriesProvider(settings.directory, logger);
+        const provider = new LocalRepositoriesProvider(
+          settings.directory,
+          logger,
+        );
         catalog.addEntityProvider(provider);
         lifecycle.addShutdownHook(registerLocalRepositoriesProvider(provider));
         // Repositories made by another replica (or by hand) show up within a minute.
