@@ -17,7 +17,11 @@ import { SECRETS_PROVIDERS } from '../parameters/model';
 import { matchesRule, rules } from '../parameters/fieldRules';
 import { SecretsProvider } from '../secrets/references';
 import { LayoutItems } from '../secrets/rules/types';
-import { expectedLayout, formatViolation, validateLayout } from '../secrets/validateLayout';
+import {
+  expectedLayout,
+  formatViolation,
+  validateLayout,
+} from '../secrets/validateLayout';
 
 const USAGE = `Usage: validateSecrets <dir> [--vault NAME] [--provider op|onepasswordconnect]
                        [--cloudflare-item NAME] [--unifi-item NAME] [--state-item NAME]
@@ -48,7 +52,8 @@ interface Answers {
 async function readAnswers(dir: string): Promise<Answers> {
   const file = path.join(dir, '.environment-answers.yaml');
   // Like the rules, never follow a symbolic link out of the directory.
-  if (!(await lstat(file).catch(() => undefined))?.isFile()) return { items: {} };
+  if (!(await lstat(file).catch(() => undefined))?.isFile())
+    return { items: {} };
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -57,20 +62,30 @@ async function readAnswers(dir: string): Promise<Answers> {
   }
   let values: Record<string, unknown>;
   try {
-    values = (parse(text) as { values?: Record<string, unknown> })?.values ?? {};
+    values =
+      (parse(text) as { values?: Record<string, unknown> })?.values ?? {};
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(
+      `cannot read ${file}: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
     vault: str(values.vault),
     provider: str(values.secretsProvider),
-    items: { cloudflare: str(values.cloudflareItem), unifi: str(values.unifiItem), state: str(values.stateItem) },
+    items: {
+      cloudflare: str(values.cloudflareItem),
+      unifi: str(values.unifiItem),
+      state: str(values.stateItem),
+    },
   };
 }
 
 /** Runs the command; returns the exit status. */
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = processIo,
+): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -89,18 +104,32 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.out(USAGE);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'give the directory to check' : 'give exactly one directory');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length === 0
+          ? 'give the directory to check'
+          : 'give exactly one directory',
+      );
     const dir = path.resolve(positionals[0]);
     const info = await stat(dir).catch(() => undefined);
-    if (!info?.isDirectory()) throw new UsageError(`${positionals[0]} is not a directory`);
+    if (!info?.isDirectory())
+      throw new UsageError(`${positionals[0]} is not a directory`);
 
     const answers = await readAnswers(dir);
     const vault = values.vault ?? answers.vault;
-    if (vault === undefined) throw new UsageError('give --vault (no .environment-answers.yaml with values.vault in the directory)');
-    if (!matchesRule('vault', vault)) throw new UsageError(`--vault must be ${rules.vault.rule}, for example "${rules.vault.example}"`);
+    if (vault === undefined)
+      throw new UsageError(
+        'give --vault (no .environment-answers.yaml with values.vault in the directory)',
+      );
+    if (!matchesRule('vault', vault))
+      throw new UsageError(
+        `--vault must be ${rules.vault.rule}, for example "${rules.vault.example}"`,
+      );
     const provider = values.provider ?? answers.provider ?? 'op';
     if (!(SECRETS_PROVIDERS as readonly string[]).includes(provider)) {
-      throw new UsageError(`--provider must be one of ${SECRETS_PROVIDERS.join(', ')}; got "${provider}"`);
+      throw new UsageError(
+        `--provider must be one of ${SECRETS_PROVIDERS.join(', ')}; got "${provider}"`,
+      );
     }
     const items: Partial<LayoutItems> = {
       cloudflare: values['cloudflare-item'] ?? answers.items.cloudflare,
@@ -109,21 +138,35 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     };
     for (const [name, item] of Object.entries(items)) {
       if (item !== undefined && !matchesRule('itemName', item)) {
-        throw new UsageError(`--${name}-item must be ${rules.itemName.rule}, for example "${rules.itemName.example}"`);
+        throw new UsageError(
+          `--${name}-item must be ${rules.itemName.rule}, for example "${rules.itemName.example}"`,
+        );
       }
     }
 
-    const expected = expectedLayout({ vault, provider: provider as SecretsProvider, items });
+    const expected = expectedLayout({
+      vault,
+      provider: provider as SecretsProvider,
+      items,
+    });
     const result = await validateLayout(dir, expected);
-    for (const violation of result.violations) io.out(formatViolation(violation));
+    for (const violation of result.violations)
+      io.out(formatViolation(violation));
     if (result.violations.length > 0) {
-      io.err(`${result.violations.length} violation(s) of the production secrets layout in ${positionals[0]}`);
+      io.err(
+        `${result.violations.length} violation(s) of the production secrets layout in ${positionals[0]}`,
+      );
       return 1;
     }
-    io.err(`${positionals[0]}: no violations (${result.references.length} references, vault ${vault}, provider ${provider})`);
+    io.err(
+      `${positionals[0]}: no violations (${result.references.length} references, vault ${vault}, provider ${provider})`,
+    );
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       io.err(`validateSecrets: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
@@ -137,7 +180,9 @@ if (require.main === module) {
       process.exitCode = code;
     },
     error => {
-      process.stderr.write(`validateSecrets: ${(error as Error).stack ?? error}\n`);
+      process.stderr.write(
+        `validateSecrets: ${(error as Error).stack ?? error}\n`,
+      );
       process.exitCode = 3;
     },
   );

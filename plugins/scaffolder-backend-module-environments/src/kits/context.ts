@@ -11,7 +11,8 @@ export interface TemplateIdentity {
 }
 
 export const UPSTREAM_MODULE = 'github.com/SolomonHD/unifi-cloudflare-glue';
-export const UPSTREAM_REPOSITORY_URL = 'https://github.com/SolomonHD/unifi-cloudflare-glue';
+export const UPSTREAM_REPOSITORY_URL =
+  'https://github.com/SolomonHD/unifi-cloudflare-glue';
 
 const SCHEMES = { http: 'http', https: 'https', tcp: 'tcp' } as const;
 
@@ -21,17 +22,32 @@ export function repositoryUrl(repoUrl: string | undefined): string | undefined {
   return parts && `https://${parts.host}/${parts.owner}/${parts.repo}`;
 }
 
+/** Where Terraform keeps state: nowhere durable in development, S3 with the chosen lock elsewhere. */
+function stateBackendOf(
+  p: EnvironmentParameters,
+): 'ephemeral' | 's3-dynamodb' | 's3-lockfile' {
+  if (p.environment === 'development') return 'ephemeral';
+  return p.locking === 'dynamodb' ? 's3-dynamodb' : 's3-lockfile';
+}
+
 /**
  * Everything a kit template may read. Values come from validated parameters; the kits escape
  * each one for the format they write.
  */
-export function buildContext(p: EnvironmentParameters, template: TemplateIdentity) {
-  const unifiServices = p.services.filter(s => s.distribution !== 'cloudflare_only');
+export function buildContext(
+  p: EnvironmentParameters,
+  template: TemplateIdentity,
+) {
+  const unifiServices = p.services.filter(
+    s => s.distribution !== 'cloudflare_only',
+  );
   const services = p.services.map(s => {
     const internalHostname = `${s.name}.${p.internalDomain}`;
     // cloudflare_only services get no local DNS name of their own; reach them through the device.
     const originHost =
-      s.distribution === 'cloudflare_only' ? `${p.deviceHostname}.${p.internalDomain}` : internalHostname;
+      s.distribution === 'cloudflare_only'
+        ? `${p.deviceHostname}.${p.internalDomain}`
+        : internalHostname;
     return {
       ...s,
       internalHostname,
@@ -42,7 +58,9 @@ export function buildContext(p: EnvironmentParameters, template: TemplateIdentit
   });
   const references = secretReferences(p);
   const repoLink = repositoryUrl(p.repoUrl);
-  const github = repoLink?.startsWith('https://github.com/') ? repoLink.slice('https://github.com/'.length) : undefined;
+  const github = repoLink?.startsWith('https://github.com/')
+    ? repoLink.slice('https://github.com/'.length)
+    : undefined;
   return {
     p,
     environment: p.environment,
@@ -57,17 +75,22 @@ export function buildContext(p: EnvironmentParameters, template: TemplateIdentit
       hostname: p.deviceHostname,
       fqdn: `${p.deviceHostname}.${p.internalDomain}`,
       mac: p.deviceMac,
-      tunnelName: `${p.name}-${p.deviceHostname}`.slice(0, 63).replace(/-+$/, ''),
+      tunnelName: `${p.name}-${p.deviceHostname}`
+        .slice(0, 63)
+        .replace(/-+$/, ''),
     },
     services,
     unifiServices,
     tunnelServices: services.filter(s => s.publishedPublicly),
-    stateBackend: p.environment === 'development' ? 'ephemeral' : p.locking === 'dynamodb' ? 's3-dynamodb' : 's3-lockfile',
-    secretsModel: p.environment === 'production' ? '1password-vals' : 'env-file',
+    stateBackend: stateBackendOf(p),
+    secretsModel:
+      p.environment === 'production' ? '1password-vals' : 'env-file',
     references,
     backendReferences: references.filter(r => r.file === 'backend.yaml.tmpl'),
     backendRefs: Object.fromEntries(
-      references.filter(r => r.file === 'backend.yaml.tmpl').map(r => [r.key, r.ref]),
+      references
+        .filter(r => r.file === 'backend.yaml.tmpl')
+        .map(r => [r.key, r.ref]),
     ) as Record<string, string>,
     envReferences: references.filter(r => r.file === 'secrets.vals.yaml'),
     referenceItems: referencesByItem(references),

@@ -5,10 +5,16 @@ import { escapingFilters } from '../escaping/filters';
 import { Environment, ENVIRONMENTS } from '../parameters/model';
 import { KitFile, kitManifest } from './manifest';
 
-/** A file rendered from a kit, ready to write. */
+/**
+ * A file rendered from a kit, ready to write.
+ * @public
+ */
 export interface RenderedFile {
+  /** Path relative to the target directory, with `/` separators. */
   path: string;
+  /** The rendered text. */
   content: string;
+  /** Permission bits, for example `0o755` for a script. */
   mode: number;
 }
 
@@ -30,7 +36,9 @@ interface NunjucksNode {
   findAll(type: unknown, results?: NunjucksNode[]): NunjucksNode[];
 }
 const internals = nunjucks as unknown as {
-  parser: { parse(src: string, extensions?: unknown[], opts?: object): NunjucksNode };
+  parser: {
+    parse(src: string, extensions?: unknown[], opts?: object): NunjucksNode;
+  };
   nodes: Record<string, unknown>;
 };
 
@@ -47,7 +55,8 @@ export function lintTemplate(name: string, source: string): KitLintProblem[] {
   for (const output of root.findAll(internals.nodes.Output)) {
     for (const child of output.children ?? []) {
       if (child.typename === 'TemplateData') continue;
-      const filter = child.typename === 'Filter' ? child.name?.value : undefined;
+      const filter =
+        child.typename === 'Filter' ? child.name?.value : undefined;
       if (!filter || !FILTER_NAMES.has(filter)) {
         problems.push({
           template: name,
@@ -78,35 +87,50 @@ async function listTemplates(root: string, dir = ''): Promise<string[]> {
 /**
  * The kits, loaded from a fixed root, linted, and compiled once. Rendering never reads the
  * disk and never compiles a string built from user input: values are data only.
+ * @public
  */
 export class KitRenderer {
-  private constructor(private readonly compiled: Map<string, nunjucks.Template>) {}
+  private constructor(
+    private readonly compiled: Map<string, nunjucks.Template>,
+  ) {}
 
   /** Loads, lints and compiles every template under `root`; throws if any kit is unsafe. */
   static async load(root: string): Promise<KitRenderer> {
     const names = await listTemplates(root);
     const problems: KitLintProblem[] = [];
     for (const name of names) {
-      problems.push(...lintTemplate(name, await readFile(path.join(root, name), 'utf8')));
+      problems.push(
+        ...lintTemplate(name, await readFile(path.join(root, name), 'utf8')),
+      );
     }
     if (problems.length > 0) {
-      const lines = problems.map(p => `${p.template}:${p.line}:${p.column} ${p.message}`);
-      throw new Error(`Kit templates interpolate unescaped values:\n${lines.join('\n')}`);
+      const lines = problems.map(
+        p => `${p.template}:${p.line}:${p.column} ${p.message}`,
+      );
+      throw new Error(
+        `Kit templates interpolate unescaped values:\n${lines.join('\n')}`,
+      );
     }
 
-    const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(root, { noCache: false }), {
-      autoescape: false,
-      throwOnUndefined: true,
-      ...PARSE_OPTIONS,
-    });
+    const env = new nunjucks.Environment(
+      new nunjucks.FileSystemLoader(root, { noCache: false }),
+      {
+        autoescape: false,
+        throwOnUndefined: true,
+        ...PARSE_OPTIONS,
+      },
+    );
     for (const [filterName, filter] of Object.entries(escapingFilters)) {
       env.addFilter(filterName, filter as (...args: unknown[]) => unknown);
     }
 
     const compiled = new Map<string, nunjucks.Template>();
-    const needed = new Set(ENVIRONMENTS.flatMap(e => kitManifest[e].map(f => f.template)));
+    const needed = new Set(
+      ENVIRONMENTS.flatMap(e => kitManifest[e].map(f => f.template)),
+    );
     for (const name of needed) {
-      if (!names.includes(name)) throw new Error(`Kit template ${name} is missing under ${root}`);
+      if (!names.includes(name))
+        throw new Error(`Kit template ${name} is missing under ${root}`);
     }
     for (const name of names) {
       compiled.set(name, env.getTemplate(name, true));

@@ -21,8 +21,16 @@ const common = (env: Environment): KitFile[] => [
   { template: 'shared/main.k.njk', path: 'kcl/main.k', mode: READ },
   { template: `${env}/env.example.njk`, path: '.env.example', mode: READ },
   { template: `${env}/gitignore.njk`, path: '.gitignore', mode: READ },
-  { template: 'shared/catalog-info.yaml.njk', path: 'catalog-info.yaml', mode: READ },
-  { template: 'shared/environment-answers.yaml.njk', path: '.environment-answers.yaml', mode: READ },
+  {
+    template: 'shared/catalog-info.yaml.njk',
+    path: 'catalog-info.yaml',
+    mode: READ,
+  },
+  {
+    template: 'shared/environment-answers.yaml.njk',
+    path: '.environment-answers.yaml',
+    mode: READ,
+  },
 ];
 
 /** Every file each environment renders; the order is the order they are written and listed. */
@@ -35,14 +43,30 @@ export const kitManifest: Record<Environment, KitFile[]> = {
   staging: [
     ...common('staging'),
     { template: 'staging/backend.yaml.njk', path: 'backend.yaml', mode: READ },
-    { template: 'shared/load-env.sh.njk', path: 'scripts/load-env.sh', mode: READ },
+    {
+      template: 'shared/load-env.sh.njk',
+      path: 'scripts/load-env.sh',
+      mode: READ,
+    },
     { template: 'staging/Makefile.njk', path: 'Makefile', mode: READ },
   ],
   production: [
     ...common('production'),
-    { template: 'production/backend.yaml.tmpl.njk', path: 'backend.yaml.tmpl', mode: READ },
-    { template: 'production/secrets.vals.yaml.njk', path: 'secrets.vals.yaml', mode: READ },
-    { template: 'shared/load-env.sh.njk', path: 'scripts/load-env.sh', mode: READ },
+    {
+      template: 'production/backend.yaml.tmpl.njk',
+      path: 'backend.yaml.tmpl',
+      mode: READ,
+    },
+    {
+      template: 'production/secrets.vals.yaml.njk',
+      path: 'secrets.vals.yaml',
+      mode: READ,
+    },
+    {
+      template: 'shared/load-env.sh.njk',
+      path: 'scripts/load-env.sh',
+      mode: READ,
+    },
     { template: 'production/Makefile.njk', path: 'Makefile', mode: READ },
     { template: 'production/SECRETS.md.njk', path: 'SECRETS.md', mode: READ },
   ],

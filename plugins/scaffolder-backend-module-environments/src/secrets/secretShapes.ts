@@ -48,25 +48,40 @@ const HEX = /^[0-9a-fA-F]+$/;
  * and digits mixed, not a (numbered) word, not hexadecimal (account IDs, commit hashes, UUID
  * parts), and above the entropy bar.
  */
-export function looksRandomAtom(atom: string, minLength = MIN_ENTROPY_TOKEN_LENGTH): boolean {
-  if (atom.length < minLength || WORD.test(atom) || HEX.test(atom)) return false;
+export function looksRandomAtom(
+  atom: string,
+  minLength = MIN_ENTROPY_TOKEN_LENGTH,
+): boolean {
+  if (atom.length < minLength || WORD.test(atom) || HEX.test(atom))
+    return false;
   if (!/[0-9]/.test(atom) || !/[A-Za-z]/.test(atom)) return false;
   return shannonEntropy(atom) >= entropyThreshold(atom.length);
 }
 
 /** The atoms of a text: maximal runs of ASCII letters and digits, with where they start. */
 export function atomsOf(text: string): { atom: string; index: number }[] {
-  return [...text.matchAll(/[A-Za-z0-9]+/g)].map(m => ({ atom: m[0], index: m.index! }));
+  return [...text.matchAll(/[A-Za-z0-9]+/g)].map(m => ({
+    atom: m[0],
+    index: m.index!,
+  }));
 }
 
 /** Whether any atom of a token looks random (see {@link looksRandomAtom}). */
-export function looksRandom(token: string, minLength = MIN_ENTROPY_TOKEN_LENGTH): boolean {
+export function looksRandom(
+  token: string,
+  minLength = MIN_ENTROPY_TOKEN_LENGTH,
+): boolean {
   return atomsOf(token).some(({ atom }) => looksRandomAtom(atom, minLength));
 }
 
 /** An atom with upper case, lower case and digits that looks random: the core of an API token. */
 function mixedRandomAtom(atom: string): boolean {
-  return /[A-Z]/.test(atom) && /[a-z]/.test(atom) && /[0-9]/.test(atom) && looksRandomAtom(atom, MIN_MIXED_ATOM_LENGTH);
+  return (
+    /[A-Z]/.test(atom) &&
+    /[a-z]/.test(atom) &&
+    /[0-9]/.test(atom) &&
+    looksRandomAtom(atom, MIN_MIXED_ATOM_LENGTH)
+  );
 }
 
 /** One secret-looking span of a text. */
@@ -91,12 +106,25 @@ interface Detector {
 }
 
 const DETECTORS: Detector[] = [
-  { what: 'a PEM private key block', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g, hide: true },
-  { what: 'an AWS access key ID', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g },
+  {
+    what: 'a PEM private key block',
+    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g,
+    hide: true,
+  },
+  {
+    what: 'an AWS access key ID',
+    pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
+  },
   // Service-account tokens are `ops_` followed by base64 of a JSON document (so `ops_eyJ...`).
-  { what: 'a 1Password service-account token', pattern: /\bops_[A-Za-z0-9+/=_-]{20,}/g },
+  {
+    what: 'a 1Password service-account token',
+    pattern: /\bops_[A-Za-z0-9+/=_-]{20,}/g,
+  },
   // GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab, Slack, Stripe and npm tokens.
-  { what: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{22,})/g },
+  {
+    what: 'a GitHub token',
+    pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{22,})/g,
+  },
   { what: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g },
   { what: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
   { what: 'a Stripe key', pattern: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
@@ -135,22 +163,59 @@ const DETECTORS: Detector[] = [
 ];
 
 /** 1Password references are where secrets belong; their text is never judged. */
-const ONEPASSWORD_REFERENCE = /(?:secret)?ref\+(?:op|onepasswordconnect):\/\/[^\s"'`]*/gi;
+const ONEPASSWORD_REFERENCE =
+  /(?:secret)?ref\+(?:op|onepasswordconnect):\/\/[^\s"'`]*/gi;
+
+/**
+ * What every detector needs, so a line without it is not scanned twelve times: a PEM header, or
+ * a run of at least 15 characters that the token patterns are made of (the shortest token a
+ * detector matches is a Slack token, `xoxb-` and 10 more; every other needs 20 or more).
+ */
+function couldHoldASecret(text: string): boolean {
+  if (text.includes('-----BEGIN')) return true;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const tokenChar =
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 95 ||
+      c === 43 ||
+      c === 47 ||
+      c === 61 ||
+      c === 45;
+    run = tokenChar ? run + 1 : 0;
+    if (run >= 15) return true;
+  }
+  return false;
+}
 
 /** Every secret-looking span of one line of a file, in order, one finding per span. */
 export function findSecrets(line: string): SecretFinding[] {
   // Blank out references (same length, so columns stay put) before looking.
   const text = line.replace(ONEPASSWORD_REFERENCE, m => ' '.repeat(m.length));
+  if (!couldHoldASecret(text)) return [];
   const findings: SecretFinding[] = [];
   for (const detector of DETECTORS) {
     detector.pattern.lastIndex = 0;
-    for (let m = detector.pattern.exec(text); m; m = detector.pattern.exec(text)) {
+    for (
+      let m = detector.pattern.exec(text);
+      m;
+      m = detector.pattern.exec(text)
+    ) {
       const secret = m[detector.group ?? 0];
       const start = m.index + m[0].indexOf(secret);
       const end = start + secret.length;
       if (detector.accept && !detector.accept(secret)) continue;
       if (findings.some(f => start < f.end && f.start < end)) continue; // one finding per secret
-      findings.push({ start, end, what: detector.what, secret, hide: Boolean(detector.hide) });
+      findings.push({
+        start,
+        end,
+        what: detector.what,
+        secret,
+        hide: Boolean(detector.hide),
+      });
     }
   }
   return findings.sort((a, b) => a.start - b.start);
@@ -166,10 +231,19 @@ export function findSecrets(line: string): SecretFinding[] {
 export function formValueSecret(value: string): SecretFinding | undefined {
   // Line breaks become spaces and `ref+` loses its `+` (same lengths, so offsets stay put): the
   // validator reads files line by line, and references are not exempt in a form value.
-  const text = value.replace(/[\n\r\u2028\u2029\u0085]/g, ' ').replace(/ref\+/gi, m => `${m.slice(0, 3)}_`);
+  const text = value
+    .replace(/[\n\r\u2028\u2029\u0085]/g, ' ')
+    .replace(/ref\+/gi, m => `${m.slice(0, 3)}_`);
   const finding = findSecrets(text)[0];
-  if (finding) return { ...finding, secret: value.slice(finding.start, finding.end) };
+  if (finding)
+    return { ...finding, secret: value.slice(finding.start, finding.end) };
   const mixed = atomsOf(text).find(({ atom }) => mixedRandomAtom(atom));
   if (!mixed) return undefined;
-  return { start: mixed.index, end: mixed.index + mixed.atom.length, what: 'a random-looking token', secret: mixed.atom, hide: false };
+  return {
+    start: mixed.index,
+    end: mixed.index + mixed.atom.length,
+    what: 'a random-looking token',
+    secret: mixed.atom,
+    hide: false,
+  };
 }

@@ -5,11 +5,24 @@ import { makefileSecrets } from './rules/makefileSecrets';
 import { plaintextSecrets } from './rules/plaintextSecrets';
 import { referenceSyntax } from './rules/referenceSyntax';
 import { secretsDoc } from './rules/secretsDoc';
-import { DEFAULT_ITEMS, ExpectedLayout, LayoutItems, Rule, RuleId, ValidationInput, Violation } from './rules/types';
-import { loadValidationInput } from './validationInput';
+import {
+  DEFAULT_ITEMS,
+  ExpectedLayout,
+  LayoutItems,
+  Rule,
+  RuleId,
+  ValidationInput,
+  Violation,
+} from './rules/types';
+import { inputFromFiles, loadValidationInput } from './validationInput';
 import { SecretsProvider } from './references';
 
-export type { ExpectedLayout, LayoutItems, RuleId, Violation } from './rules/types';
+export type {
+  ExpectedLayout,
+  LayoutItems,
+  RuleId,
+  Violation,
+} from './rules/types';
 export type { FoundReference } from './rules/layout';
 
 /** Every rule of the production secrets layout, by id. */
@@ -50,7 +63,12 @@ export function expectedLayout(options: {
   return {
     vault: options.vault,
     provider: options.provider ?? 'op',
-    items: { ...DEFAULT_ITEMS, ...Object.fromEntries(Object.entries(options.items ?? {}).filter(([, v]) => v !== undefined)) },
+    items: {
+      ...DEFAULT_ITEMS,
+      ...Object.fromEntries(
+        Object.entries(options.items ?? {}).filter(([, v]) => v !== undefined),
+      ),
+    },
   };
 }
 
@@ -58,7 +76,8 @@ function compareViolations(a: Violation, b: Violation): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
   if (a.line !== b.line) return a.line - b.line;
   if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1;
-  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+  if (a.message === b.message) return 0;
+  return a.message < b.message ? -1 : 1;
 }
 
 function toReported(r: FoundReference): ReportedReference {
@@ -75,9 +94,27 @@ function toReported(r: FoundReference): ReportedReference {
   return reported;
 }
 
-/** Runs every rule on already-loaded files and collects all violations. */
-export async function validateInput(input: ValidationInput): Promise<ValidationResult> {
-  const results = await Promise.all(Object.values(LAYOUT_RULES).map(rule => rule(input)));
+/** Lets timers and I/O of other requests run between two pieces of synchronous work. */
+const yieldToEventLoop = () =>
+  new Promise<void>(resolve => setImmediate(resolve));
+
+/**
+ * Runs every rule on already-loaded files and collects all violations. The rules start one
+ * after another with a turn of the event loop in between, so one validation never holds the
+ * backend's event loop for all the rules at once; a rule that waits (git) runs on meanwhile.
+ */
+export async function validateInput(
+  input: ValidationInput,
+): Promise<ValidationResult> {
+  const pending: Promise<Violation[]>[] = [];
+  for (const rule of Object.values(LAYOUT_RULES)) {
+    const result = rule(input);
+    // Awaited below with the others; this only keeps an early failure from counting as unhandled.
+    result.catch(() => {});
+    pending.push(result);
+    await yieldToEventLoop();
+  }
+  const results = await Promise.all(pending);
   return {
     violations: results.flat().sort(compareViolations),
     references: collectReferences(input).map(toReported),
@@ -89,8 +126,27 @@ export async function validateInput(input: ValidationInput): Promise<ValidationR
  * following symbolic links), runs every rule and returns all violations, sorted by file then
  * line, with the references found.
  */
-export async function validateLayout(dir: string, expected: ExpectedLayout): Promise<ValidationResult> {
+export async function validateLayout(
+  dir: string,
+  expected: ExpectedLayout,
+): Promise<ValidationResult> {
   return validateInput(await loadValidationInput(dir, expected));
+}
+
+/**
+ * Validates files held in memory (a render that has not been written anywhere) with the same
+ * rules as {@link validateLayout}; the CLI checks what it renders this way.
+ */
+export async function validateFiles(
+  files: Iterable<{ path: string; content: string }>,
+  expected: ExpectedLayout,
+): Promise<ValidationResult> {
+  return validateInput(
+    inputFromFiles(
+      Object.fromEntries([...files].map(f => [f.path, f.content])),
+      expected,
+    ),
+  );
 }
 
 /** One violation as one line: `file:line [rule] message — fix`. */

@@ -1,9 +1,14 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CANONICAL_LAYOUT } from './rules/testKit';
+import { CANONICAL_LAYOUT } from '../__testUtils__/secretsLayout';
 import { maskSecret } from './rules/types';
-import { inputFromFiles, loadValidationInput, segmentsOf, yamlTopLevel } from './validationInput';
+import {
+  inputFromFiles,
+  loadValidationInput,
+  segmentsOf,
+  yamlTopLevel,
+} from './validationInput';
 
 describe('loadValidationInput', () => {
   const dir = createMockDirectory();
@@ -14,9 +19,17 @@ describe('loadValidationInput', () => {
   });
 
   it('reads text files recursively and never follows symbolic links', async () => {
-    dir.setContent({ 'a.txt': 'a', 'sub/b.yaml': 'b: 1', '.git/config': 'x', 'node_modules/m/index.js': 'x' });
+    dir.setContent({
+      'a.txt': 'a',
+      'sub/b.yaml': 'b: 1',
+      '.git/config': 'x',
+      'node_modules/m/index.js': 'x',
+    });
     outside.setContent({ 'secret.txt': 'outside' });
-    await symlink(path.join(outside.path, 'secret.txt'), path.join(dir.path, 'link.txt'));
+    await symlink(
+      path.join(outside.path, 'secret.txt'),
+      path.join(dir.path, 'link.txt'),
+    );
     await symlink(outside.path, path.join(dir.path, 'linkdir'));
     await writeFile(path.join(dir.path, 'blob.bin'), Buffer.from([1, 0, 2]));
     const input = await loadValidationInput(dir.path, CANONICAL_LAYOUT);
@@ -30,7 +43,14 @@ describe('loadValidationInput', () => {
 
   it('reads an empty directory', async () => {
     await mkdir(path.join(dir.path, 'empty'));
-    expect((await loadValidationInput(path.join(dir.path, 'empty'), CANONICAL_LAYOUT)).files.size).toBe(0);
+    expect(
+      (
+        await loadValidationInput(
+          path.join(dir.path, 'empty'),
+          CANONICAL_LAYOUT,
+        )
+      ).files.size,
+    ).toBe(0);
   });
 });
 
@@ -44,7 +64,11 @@ describe('segmentsOf', () => {
       },
       CANONICAL_LAYOUT,
     );
-    expect(segmentsOf(input).map(s => `${s.file}:${s.line}:${s.kind}:${s.text.trim()}`)).toEqual([
+    expect(
+      segmentsOf(input).map(
+        s => `${s.file}:${s.line}:${s.kind}:${s.text.trim()}`,
+      ),
+    ).toEqual([
       'Makefile:1:comment:# c',
       'Makefile:2:value:all:',
       'Makefile:3:value:echo hi',
@@ -63,19 +87,35 @@ describe('segmentsOf', () => {
   });
 
   it('falls back to lines for YAML that does not parse', () => {
-    const input = inputFromFiles({ 'a.yaml': 'a: [1\nb: ref+file://x\n' }, CANONICAL_LAYOUT);
-    expect(segmentsOf(input).filter(s => s.text.includes('ref+'))).toEqual([{ file: 'a.yaml', line: 2, text: 'b: ref+file://x', kind: 'value' }]);
+    const input = inputFromFiles(
+      { 'a.yaml': 'a: [1\nb: ref+file://x\n' },
+      CANONICAL_LAYOUT,
+    );
+    expect(segmentsOf(input).filter(s => s.text.includes('ref+'))).toEqual([
+      { file: 'a.yaml', line: 2, text: 'b: ref+file://x', kind: 'value' },
+    ]);
   });
 });
 
 describe('yamlTopLevel', () => {
   it('reads keys, values and their lines, and reports a top level that is not a mapping', () => {
-    expect(yamlTopLevel({ path: 'a.yaml', content: '# c\na: "x"\nb:\n  c: 1\nd:\n' }).entries).toEqual([
+    expect(
+      yamlTopLevel({ path: 'a.yaml', content: '# c\na: "x"\nb:\n  c: 1\nd:\n' })
+        .entries,
+    ).toEqual([
       { key: 'a', keyLine: 2, valueLine: 2, scalar: 'x', isScalar: true },
-      { key: 'b', keyLine: 3, valueLine: 4, scalar: undefined, isScalar: false },
+      {
+        key: 'b',
+        keyLine: 3,
+        valueLine: 4,
+        scalar: undefined,
+        isScalar: false,
+      },
       { key: 'd', keyLine: 5, valueLine: 5, scalar: null, isScalar: true },
     ]);
-    expect(yamlTopLevel({ path: 'a.yaml', content: '- a\n' }).errors).toEqual([{ line: 1, message: 'the top level is not a mapping of keys to values' }]);
+    expect(yamlTopLevel({ path: 'a.yaml', content: '- a\n' }).errors).toEqual([
+      { line: 1, message: 'the top level is not a mapping of keys to values' },
+    ]);
   });
 });
 

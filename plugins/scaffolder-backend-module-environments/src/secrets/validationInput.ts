@@ -1,7 +1,22 @@
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
-import { ExpectedLayout, linesOf, SkippedFile, ValidationInput, WorkspaceFile } from './rules/types';
+import {
+  Document,
+  isMap,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  visit,
+} from 'yaml';
+import {
+  ExpectedLayout,
+  linesOf,
+  SkippedFile,
+  ValidationInput,
+  WorkspaceFile,
+} from './rules/types';
+import { listTree } from '../workspace/pathGuard';
 
 /** Files larger than this are not read (a kit file is a few kilobytes). */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -11,45 +26,79 @@ const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 
 /**
  * Reads every text file under `root` without following symbolic links: a link is listed as
- * skipped, never read, so nothing outside the directory is ever looked at.
+ * skipped, never read, so nothing outside the directory is ever looked at. The tree is listed
+ * first (by the path guard's `listTree`); the files are then read together.
  */
-export async function loadValidationInput(root: string, expected: ExpectedLayout): Promise<ValidationInput> {
-  const files: WorkspaceFile[] = [];
-  const skipped: SkippedFile[] = [];
-  let seen = 0;
-
-  async function walk(relativeDir: string): Promise<void> {
-    const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (++seen > MAX_ENTRIES) {
-        skipped.push({ path: relativeDir || '.', reason: `more than ${MAX_ENTRIES} entries; the rest was not read` });
-        return;
-      }
-      const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
-      const absolute = path.join(root, relative);
-      const stat = await lstat(absolute);
-      if (stat.isSymbolicLink()) {
-        skipped.push({ path: relative, reason: 'symbolic link (not followed)' });
-      } else if (stat.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(relative);
-      } else if (!stat.isFile()) {
-        skipped.push({ path: relative, reason: 'not a regular file' });
-      } else if (stat.size > MAX_FILE_BYTES) {
-        skipped.push({ path: relative, reason: `larger than ${MAX_FILE_BYTES} bytes` });
-      } else {
-        const bytes = await readFile(absolute);
-        if (bytes.includes(0)) {
-          skipped.push({ path: relative, reason: 'binary file' });
-        } else {
-          files.push({ path: relative, content: bytes.toString('utf8') });
-        }
-      }
+export async function loadValidationInput(
+  root: string,
+  expected: ExpectedLayout,
+): Promise<ValidationInput> {
+  // The one tree walk of the package: names sorted, so the entry limit cuts the same place every
+  // time, and a link listed as a link, never entered or read.
+  const { entries, truncatedAt } = await listTree(root, {
+    skipDirectory: e => SKIPPED_DIRECTORIES.has(path.posix.basename(e.path)),
+    maxEntries: MAX_ENTRIES,
+  });
+  // In walk order: a file to read, or an entry already known to be skipped.
+  const slots: ({ read: string } | { skipped: SkippedFile })[] = [];
+  for (const entry of entries) {
+    if (entry.kind === 'symlink') {
+      slots.push({
+        skipped: { path: entry.path, reason: 'symbolic link (not followed)' },
+      });
+    } else if (entry.kind === 'other') {
+      slots.push({
+        skipped: { path: entry.path, reason: 'not a regular file' },
+      });
+    } else if (entry.kind === 'file' && entry.size > MAX_FILE_BYTES) {
+      slots.push({
+        skipped: {
+          path: entry.path,
+          reason: `larger than ${MAX_FILE_BYTES} bytes`,
+        },
+      });
+    } else if (entry.kind === 'file') {
+      slots.push({ read: entry.path });
     }
   }
+  if (truncatedAt !== undefined) {
+    slots.push({
+      skipped: {
+        path: truncatedAt,
+        reason: `more than ${MAX_ENTRIES} entries; the rest was not read`,
+      },
+    });
+  }
 
-  await walk('');
-  return { root, expected, files: new Map(files.map(f => [f.path, f])), skipped };
+  async function read(relative: string): Promise<WorkspaceFile | SkippedFile> {
+    const absolute = path.join(root, relative);
+    // Looked at again right before reading: a file swapped for a link meanwhile is not followed.
+    const stat = await lstat(absolute);
+    if (stat.isSymbolicLink())
+      return { path: relative, reason: 'symbolic link (not followed)' };
+    if (!stat.isFile()) return { path: relative, reason: 'not a regular file' };
+    if (stat.size > MAX_FILE_BYTES)
+      return { path: relative, reason: `larger than ${MAX_FILE_BYTES} bytes` };
+    const bytes = await readFile(absolute);
+    if (bytes.includes(0)) return { path: relative, reason: 'binary file' };
+    return { path: relative, content: bytes.toString('utf8') };
+  }
+
+  const results = await Promise.all(
+    slots.map(slot => ('read' in slot ? read(slot.read) : slot.skipped)),
+  );
+  const files: WorkspaceFile[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const result of results) {
+    if ('content' in result) files.push(result);
+    else skipped.push(result);
+  }
+  return {
+    root,
+    expected,
+    files: new Map(files.map(f => [f.path, f])),
+    skipped,
+  };
 }
 
 /** Builds an input from in-memory files (for tests and for callers that already hold the files). */
@@ -90,12 +139,53 @@ export function isMarkdownFile(file: string): boolean {
   return /\.(md|markdown)$/i.test(file);
 }
 
-/** Splits every file into segments (see {@link Segment}). */
+// Several rules read the same segments and YAML top levels of one validation: each is computed
+// once per input (or file) and shared. Callers only read them.
+const segmentsCache = new WeakMap<ValidationInput, Segment[]>();
+const topLevelCache = new WeakMap<WorkspaceFile, YamlTopLevel>();
+
+const parsedCache = new WeakMap<
+  WorkspaceFile,
+  { doc: Document.Parsed; lineCounter: LineCounter }
+>();
+
+/**
+ * A YAML file parsed once for every rule that reads it (segments and top level), duplicate keys
+ * being errors. Readers only read the document.
+ */
+function parsedYaml(file: WorkspaceFile) {
+  let parsed = parsedCache.get(file);
+  if (!parsed) {
+    const lineCounter = new LineCounter();
+    parsed = {
+      doc: parseDocument(file.content, {
+        lineCounter,
+        prettyErrors: false,
+        uniqueKeys: true,
+      }),
+      lineCounter,
+    };
+    parsedCache.set(file, parsed);
+  }
+  return parsed;
+}
+
+/** Splits every file into segments (see {@link Segment}); computed once per input. */
 export function segmentsOf(input: ValidationInput): Segment[] {
+  let segments = segmentsCache.get(input);
+  if (!segments) {
+    segments = computeSegments(input);
+    segmentsCache.set(input, segments);
+  }
+  return segments;
+}
+
+function computeSegments(input: ValidationInput): Segment[] {
   const segments: Segment[] = [];
   for (const file of input.files.values()) {
     if (isYamlFile(file.path)) segments.push(...yamlSegments(file));
-    else if (isMarkdownFile(file.path)) segments.push(...markdownSegments(file));
+    else if (isMarkdownFile(file.path))
+      segments.push(...markdownSegments(file));
     else segments.push(...lineSegments(file));
   }
   return segments;
@@ -115,7 +205,10 @@ function markdownSegments(file: WorkspaceFile): Segment[] {
   return linesOf(file.content).map((text, i) => {
     const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(text)?.[1];
     let kind: Segment['kind'] = fence ? 'value' : 'prose';
-    if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) {
+    if (
+      marker &&
+      (!fence || (marker[0] === fence[0] && marker.length >= fence.length))
+    ) {
       fence = fence ? undefined : marker;
       kind = 'prose';
     }
@@ -128,8 +221,7 @@ function markdownSegments(file: WorkspaceFile): Segment[] {
  * comment lines. A file that does not parse is treated line by line, so nothing is missed.
  */
 function yamlSegments(file: WorkspaceFile): Segment[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(file.content, { lineCounter, prettyErrors: false });
+  const { doc, lineCounter } = parsedYaml(file);
   if (doc.errors.length > 0) return lineSegments(file);
   const segments: Segment[] = [];
   visit(doc, {
@@ -145,7 +237,8 @@ function yamlSegments(file: WorkspaceFile): Segment[] {
     },
   });
   linesOf(file.content).forEach((text, i) => {
-    if (/^\s*#/.test(text)) segments.push({ file: file.path, line: i + 1, text, kind: 'comment' });
+    if (/^\s*#/.test(text))
+      segments.push({ file: file.path, line: i + 1, text, kind: 'comment' });
   });
   return segments;
 }
@@ -166,10 +259,18 @@ export interface YamlTopLevel {
   errors: { line: number; message: string }[];
 }
 
-/** Reads the top-level mapping of a YAML file with line numbers (`parseDocument` + `LineCounter`). */
+/** Reads the top-level mapping of a YAML file with line numbers (`parseDocument` + `LineCounter`); once per file. */
 export function yamlTopLevel(file: WorkspaceFile): YamlTopLevel {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(file.content, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let top = topLevelCache.get(file);
+  if (!top) {
+    top = computeTopLevel(file);
+    topLevelCache.set(file, top);
+  }
+  return top;
+}
+
+function computeTopLevel(file: WorkspaceFile): YamlTopLevel {
+  const { doc, lineCounter } = parsedYaml(file);
   const errors = doc.errors.map(e => ({
     line: lineCounter.linePos(e.pos[0]).line,
     message: e.message.split('\n')[0],
@@ -177,14 +278,26 @@ export function yamlTopLevel(file: WorkspaceFile): YamlTopLevel {
   if (errors.length > 0) return { entries: [], errors };
   if (doc.contents === null) return { entries: [], errors: [] };
   if (!isMap(doc.contents)) {
-    const at = doc.contents.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
-    return { entries: [], errors: [{ line: at, message: 'the top level is not a mapping of keys to values' }] };
+    const at = doc.contents.range
+      ? lineCounter.linePos(doc.contents.range[0]).line
+      : 1;
+    return {
+      entries: [],
+      errors: [
+        {
+          line: at,
+          message: 'the top level is not a mapping of keys to values',
+        },
+      ],
+    };
   }
   const entries: YamlEntry[] = [];
   for (const pair of doc.contents.items) {
     if (!isPair(pair) || !isScalar(pair.key)) continue;
     const keyNode = pair.key;
-    const keyLine = keyNode.range ? lineCounter.linePos(keyNode.range[0]).line : 0;
+    const keyLine = keyNode.range
+      ? lineCounter.linePos(keyNode.range[0]).line
+      : 0;
     const value = pair.value;
     const valueLine =
       value && typeof value === 'object' && 'range' in value && value.range

@@ -2,7 +2,16 @@ import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import { stringify } from 'yaml';
 
 const step = (name: string, input: Record<string, unknown>) =>
-  stringify({ steps: [{ id: 'render', action: 'unifiCloudflare:environment:render', name, input }] });
+  stringify({
+    steps: [
+      {
+        id: 'render',
+        action: 'unifiCloudflare:environment:render',
+        name,
+        input,
+      },
+    ],
+  });
 
 const base = {
   name: 'homelab-dns',
@@ -17,16 +26,26 @@ const base = {
 /** Examples shown on the actions page; each one is run through the handler by a test. */
 export const examples: TemplateExample[] = [
   {
-    description: 'Render a development environment with one service published both locally and through a tunnel.',
+    description:
+      'Render a development environment with one service published both locally and through a tunnel.',
     example: step('Render development environment', {
       environment: 'development',
       ...base,
       name: 'homelab-dns-dev',
-      services: [{ name: 'jellyfin', port: 8096, protocol: 'http', distribution: 'both', publicHostname: 'media.example.com' }],
+      services: [
+        {
+          name: 'jellyfin',
+          port: 8096,
+          protocol: 'http',
+          distribution: 'both',
+          publicHostname: 'media.example.com',
+        },
+      ],
     }),
   },
   {
-    description: 'Render a staging environment with S3 state and the native lockfile, using UniFi username and password.',
+    description:
+      'Render a staging environment with S3 state and the native lockfile, using UniFi username and password.',
     example: step('Render staging environment', {
       environment: 'staging',
       ...base,
@@ -35,13 +54,25 @@ export const examples: TemplateExample[] = [
       stateBucket: 'acme-terraform-state',
       stateRegion: 'eu-central-1',
       services: [
-        { name: 'grafana', port: 3000, protocol: 'http', distribution: 'unifi_only' },
-        { name: 'status', port: 443, protocol: 'https', distribution: 'cloudflare_only', publicHostname: 'status.example.com' },
+        {
+          name: 'grafana',
+          port: 3000,
+          protocol: 'http',
+          distribution: 'unifi_only',
+        },
+        {
+          name: 'status',
+          port: 443,
+          protocol: 'https',
+          distribution: 'cloudflare_only',
+          publicHostname: 'status.example.com',
+        },
       ],
     }),
   },
   {
-    description: 'Render a production environment with DynamoDB locking and secrets from 1Password through vals, into a subdirectory.',
+    description:
+      'Render a production environment with DynamoDB locking and secrets from 1Password through vals, into a subdirectory.',
     example: step('Render production environment', {
       environment: 'production',
       ...base,
@@ -51,7 +82,15 @@ export const examples: TemplateExample[] = [
       locking: 'dynamodb',
       dynamodbTable: 'terraform-state-locks',
       vault: 'Infrastructure',
-      services: [{ name: 'jellyfin', port: 8096, protocol: 'http', distribution: 'both', publicHostname: 'media.example.com' }],
+      services: [
+        {
+          name: 'jellyfin',
+          port: 8096,
+          protocol: 'http',
+          distribution: 'both',
+          publicHostname: 'media.example.com',
+        },
+      ],
     }),
   },
 ];

@@ -2,12 +2,22 @@ import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import { stringify } from 'yaml';
 
 const step = (name: string, input: Record<string, unknown>) =>
-  stringify({ steps: [{ id: 'validate-secrets', action: 'unifiCloudflare:secretsLayout:validate', name, input }] });
+  stringify({
+    steps: [
+      {
+        id: 'validate-secrets',
+        action: 'unifiCloudflare:secretsLayout:validate',
+        name,
+        input,
+      },
+    ],
+  });
 
 /** Examples shown on the actions page; each one is run through the handler by a test. */
 export const examples: TemplateExample[] = [
   {
-    description: 'Validate the production kit rendered at the workspace root, with the default provider (op) and item names.',
+    description:
+      'Validate the production kit rendered at the workspace root, with the default provider (op) and item names.',
     example: step('Validate the secrets layout', { vault: 'Infrastructure' }),
   },
   {
@@ -17,7 +27,11 @@ export const examples: TemplateExample[] = [
       path: 'environment',
       vault: 'Infrastructure',
       secretsProvider: 'op',
-      items: { cloudflare: 'cloudflare', unifi: 'unifi', state: 'terraform-state' },
+      items: {
+        cloudflare: 'cloudflare',
+        unifi: 'unifi',
+        state: 'terraform-state',
+      },
     }),
   },
 ];

@@ -7,13 +7,15 @@ import { segmentsOf } from '../validationInput';
 /** Why a provider other than 1Password is dangerous here, for the messages. */
 const WHY: Record<string, string> = {
   file: 'reads a local file, so a secret lying on the machine running make would be pulled in',
-  envsubst: 'substitutes environment variables, so whatever the shell holds would be pulled in',
+  envsubst:
+    'substitutes environment variables, so whatever the shell holds would be pulled in',
   echo: 'returns its own text, so the value sits in the repository in plain text',
   exec: 'runs a command on the machine running make',
   keychain: 'reads the local keychain of the machine running make',
   tfstate: 'reads a Terraform state file',
   tfstates3: 'reads a Terraform state file',
-  onepasswordconnect: 'is the other 1Password provider; the layout uses one provider only',
+  onepasswordconnect:
+    'is the other 1Password provider; the layout uses one provider only',
   op: 'is the other 1Password provider; the layout uses one provider only',
 };
 
@@ -25,7 +27,12 @@ const WHY: Record<string, string> = {
  */
 export const forbiddenProviders: Rule = async (input: ValidationInput) => {
   const chosen = input.expected.provider;
-  const example = valsRef(chosen, input.expected.vault, input.expected.items.cloudflare, 'credential');
+  const example = valsRef(
+    chosen,
+    input.expected.vault,
+    input.expected.items.cloudflare,
+    'credential',
+  );
   const violations: Violation[] = [];
   const names = vocabulary(input.expected);
   for (const segment of segmentsOf(input)) {
@@ -34,7 +41,11 @@ export const forbiddenProviders: Rule = async (input: ValidationInput) => {
     candidates.forEach((candidate, i) => {
       // The inner part of a nested reference is reported once, with the outer one.
       if (i > 0 && candidates[i - 1].nested) return;
-      const at = { file: segment.file, line: segment.line, rule: 'forbiddenProviders' as const };
+      const at = {
+        file: segment.file,
+        line: segment.line,
+        rule: 'forbiddenProviders' as const,
+      };
       const shown = names.reference(candidate.text);
       if (candidate.nested) {
         violations.push({
@@ -64,7 +75,9 @@ export const forbiddenProviders: Rule = async (input: ValidationInput) => {
         });
         return;
       }
-      const why = WHY[scheme] ?? 'is a secret backend other than the chosen 1Password provider';
+      const why =
+        WHY[scheme] ??
+        'is a secret backend other than the chosen 1Password provider';
       violations.push({
         ...at,
         message: `${shown} uses the vals provider ref+${names.bare(scheme)}, which ${why}`,

@@ -43,18 +43,47 @@ interface IgnoreAnswer {
  * throw-away repository holding only the directory's `.gitignore` files, with the user's and
  * the system's git configuration (and so any global excludes file) switched off.
  */
-async function checkIgnore(repo: string, paths: string[], ignoreCase: boolean): Promise<IgnoreAnswer[]> {
-  const args = ['-c', `core.ignorecase=${ignoreCase}`, '-c', 'core.excludesFile=', 'check-ignore', '--no-index', '-v', '-n', '--', ...paths];
+async function checkIgnore(
+  repo: string,
+  paths: string[],
+  ignoreCase: boolean,
+): Promise<IgnoreAnswer[]> {
+  const args = [
+    '-c',
+    `core.ignorecase=${ignoreCase}`,
+    '-c',
+    'core.excludesFile=',
+    'check-ignore',
+    '--no-index',
+    '-v',
+    '-n',
+    '--',
+    ...paths,
+  ];
   let stdout: string;
   try {
-    ({ stdout } = await run('git', args, { cwd: repo, env: gitEnv(), maxBuffer: 1024 * 1024 }));
+    ({ stdout } = await run('git', args, {
+      cwd: repo,
+      env: gitEnv(),
+      maxBuffer: 1024 * 1024,
+    }));
   } catch (error) {
     // execFile rejects with the exit status as a number, or a string code such as ENOENT.
-    const e = error as Error & { code?: number | string; stdout?: string; stderr?: string };
+    const e = error as Error & {
+      code?: number | string;
+      stdout?: string;
+      stderr?: string;
+    };
     // Exit status 1 means "nothing is ignored": the answers are still on stdout.
     if (e.code === 1 && typeof e.stdout === 'string') stdout = e.stdout;
-    else if (e.code === 'ENOENT') throw new Error('The gitignore rule needs git on PATH, and git was not found');
-    else throw new Error(`git check-ignore failed: ${e.stderr?.trim() || e.message}`);
+    else if (e.code === 'ENOENT')
+      throw new Error(
+        'The gitignore rule needs git on PATH, and git was not found',
+      );
+    else
+      throw new Error(
+        `git check-ignore failed: ${e.stderr?.trim() || e.message}`,
+      );
   }
   return stdout
     .split('\n')
@@ -66,7 +95,13 @@ async function checkIgnore(repo: string, paths: string[], ignoreCase: boolean): 
       if (where === '::') return { path: file, ignored: false };
       const m = /^(.*):(\d+):(.*)$/.exec(where)!;
       // With -v, a path matched by a negated pattern ("!x") is listed but is not ignored.
-      return { path: file, ignored: !m[3].startsWith('!'), source: m[1], line: Number(m[2]), pattern: m[3] };
+      return {
+        path: file,
+        ignored: !m[3].startsWith('!'),
+        source: m[1],
+        line: Number(m[2]),
+        pattern: m[3],
+      };
     });
 }
 
@@ -81,12 +116,106 @@ function gitEnv(): NodeJS.ProcessEnv {
 }
 
 function swapCase(p: string): string {
-  return [...p].map(c => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
+  return [...p]
+    .map(c => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()))
+    .join('');
 }
 
 /** The spellings a case-insensitive file system treats as the same file. */
 function caseVariants(p: string): string[] {
-  return [...new Set([p.toLowerCase(), p.toUpperCase(), swapCase(p)])].filter(v => v !== p);
+  return [...new Set([p.toLowerCase(), p.toUpperCase(), swapCase(p)])].filter(
+    v => v !== p,
+  );
+}
+
+interface Pass {
+  ignoreCase: boolean;
+  variants: boolean;
+  mode: string;
+}
+
+const PASSES: Pass[] = [
+  { ignoreCase: false, variants: false, mode: '' },
+  {
+    ignoreCase: true,
+    variants: false,
+    mode: ' under case-insensitive matching (core.ignorecase=true, as on macOS and Windows)',
+  },
+  {
+    ignoreCase: true,
+    variants: true,
+    mode: ' under case-insensitive matching (core.ignorecase=true, as on macOS and Windows)',
+  },
+];
+
+/** The paths one pass asks about, each with the path it stands for. */
+function pathsOf(pass: Pass) {
+  const commit = MUST_COMMIT.flatMap(p =>
+    (pass.variants ? caseVariants(p) : [p]).map(v => [v, p] as const),
+  );
+  const ignore = MUST_IGNORE.flatMap(p =>
+    (pass.variants ? caseVariants(p) : [p]).map(v => [v, p] as const),
+  );
+  return { commit, ignore };
+}
+
+/**
+ * Git's answers depend only on the `.gitignore` files (their paths and bytes): the paths asked
+ * about are constants and the user's git configuration is switched off. A production kit renders
+ * the same `.gitignore` for every repository, so the answers are kept for the most recent sets of
+ * files instead of starting git four times per validation.
+ */
+const answerCache = new Map<string, Promise<IgnoreAnswer[][]>>();
+const ANSWER_CACHE_SIZE = 64;
+
+function answersFor(
+  ignoreFiles: (readonly [string, string])[],
+): Promise<IgnoreAnswer[][]> {
+  const key = JSON.stringify(ignoreFiles);
+  const cached = answerCache.get(key);
+  if (cached) {
+    // Most recently used last, so the oldest is evicted first.
+    answerCache.delete(key);
+    answerCache.set(key, cached);
+    return cached;
+  }
+  const answers = askGit(ignoreFiles);
+  answerCache.set(key, answers);
+  // A failure (git missing, say) is not kept: the next validation asks again.
+  answers.catch(() => answerCache.delete(key));
+  while (answerCache.size > ANSWER_CACHE_SIZE)
+    answerCache.delete(answerCache.keys().next().value!);
+  return answers;
+}
+
+/** Asks real git, in a throw-away repository holding only the `.gitignore` files, every pass at once. */
+async function askGit(
+  ignoreFiles: (readonly [string, string])[],
+): Promise<IgnoreAnswer[][]> {
+  const repo = await mkdtemp(
+    path.join(os.tmpdir(), 'secrets-layout-gitignore-'),
+  );
+  try {
+    await run('git', ['init', '--quiet', '--template=', repo], {
+      env: gitEnv(),
+    });
+    for (const [p, content] of ignoreFiles) {
+      await mkdir(path.join(repo, path.posix.dirname(p)), { recursive: true });
+      await writeFile(path.join(repo, p), content);
+    }
+    return await Promise.all(
+      PASSES.map(pass => {
+        const { commit, ignore } = pathsOf(pass);
+        return checkIgnore(
+          repo,
+          [...commit, ...ignore].map(([v]) => v),
+          pass.ignoreCase,
+        );
+      }),
+    );
+  } finally {
+    await rm(repo, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -95,64 +224,57 @@ function caseVariants(p: string): string[] {
  * `core.ignorecase=true` (macOS and Windows defaults), including differently-cased spellings.
  */
 export const gitignore: Rule = async (input: ValidationInput) => {
-  const ignoreFiles = [...input.files.keys()].filter(p => path.posix.basename(p) === GITIGNORE);
-  const repo = await mkdtemp(path.join(os.tmpdir(), 'secrets-layout-gitignore-'));
-  try {
-    await run('git', ['init', '--quiet', '--template=', repo], { env: gitEnv() });
-    for (const p of ignoreFiles) {
-      await mkdir(path.join(repo, path.posix.dirname(p)), { recursive: true });
-      await writeFile(path.join(repo, p), input.files.get(p)!.content);
-    }
+  const ignoreFiles = [...input.files.keys()].filter(
+    p => path.posix.basename(p) === GITIGNORE,
+  );
+  const answersByPass = await answersFor(
+    ignoreFiles.map(p => [p, input.files.get(p)!.content] as const),
+  );
 
-    const violations: Violation[] = [];
-    const names = vocabulary(input.expected);
-    const reported = new Set<string>();
-    const report = (answer: IgnoreAnswer, kind: 'commit' | 'ignore', mode: string, original: string) => {
-      if (reported.has(`${kind}:${original}`)) return;
-      reported.add(`${kind}:${original}`);
-      const spelled = answer.path === original ? '' : ` spelled ${answer.path}`;
-      if (kind === 'commit') {
-        violations.push({
-          file: answer.source ?? GITIGNORE,
-          line: answer.line ?? 0,
-          rule: 'gitignore',
-          message: `the pattern ${names.show(answer.pattern ?? '')} ignores ${original}${spelled}${mode}, which must be committed`,
-          fix: `make the pattern narrower (for example anchor it with a leading "/" and exact case) or add "!/${original}" after it`,
-        });
-      } else {
-        violations.push({
-          file: answer.source ?? GITIGNORE,
-          line: answer.line ?? 0,
-          rule: 'gitignore',
-          message: answer.pattern
-            ? `the pattern ${names.show(answer.pattern)} un-ignores ${original}${spelled}${mode}, which holds rendered secrets`
-            : `${original}${spelled} is not ignored${mode}, yet it holds rendered secrets`,
-          fix: `add "/${original}" (and "*.rendered") to .gitignore, with no later "!" pattern for it`,
-        });
-      }
-    };
-
-    const passes: { ignoreCase: boolean; variants: boolean; mode: string }[] = [
-      { ignoreCase: false, variants: false, mode: '' },
-      { ignoreCase: true, variants: false, mode: ' under case-insensitive matching (core.ignorecase=true, as on macOS and Windows)' },
-      { ignoreCase: true, variants: true, mode: ' under case-insensitive matching (core.ignorecase=true, as on macOS and Windows)' },
-    ];
-    for (const pass of passes) {
-      const commit = MUST_COMMIT.flatMap(p => (pass.variants ? caseVariants(p) : [p]).map(v => [v, p] as const));
-      const ignore = MUST_IGNORE.flatMap(p => (pass.variants ? caseVariants(p) : [p]).map(v => [v, p] as const));
-      const answers = await checkIgnore(repo, [...commit, ...ignore].map(([v]) => v), pass.ignoreCase);
-      const byPath = new Map(answers.map(a => [a.path, a]));
-      for (const [variant, original] of commit) {
-        const answer = byPath.get(variant);
-        if (answer?.ignored) report(answer, 'commit', pass.mode, original);
-      }
-      for (const [variant, original] of ignore) {
-        const answer = byPath.get(variant) ?? { path: variant, ignored: false };
-        if (!answer.ignored) report(answer, 'ignore', pass.mode, original);
-      }
+  const violations: Violation[] = [];
+  const names = vocabulary(input.expected);
+  const reported = new Set<string>();
+  const report = (
+    answer: IgnoreAnswer,
+    kind: 'commit' | 'ignore',
+    mode: string,
+    original: string,
+  ) => {
+    if (reported.has(`${kind}:${original}`)) return;
+    reported.add(`${kind}:${original}`);
+    const spelled = answer.path === original ? '' : ` spelled ${answer.path}`;
+    if (kind === 'commit') {
+      violations.push({
+        file: answer.source ?? GITIGNORE,
+        line: answer.line ?? 0,
+        rule: 'gitignore',
+        message: `the pattern ${names.show(answer.pattern ?? '')} ignores ${original}${spelled}${mode}, which must be committed`,
+        fix: `make the pattern narrower (for example anchor it with a leading "/" and exact case) or add "!/${original}" after it`,
+      });
+    } else {
+      violations.push({
+        file: answer.source ?? GITIGNORE,
+        line: answer.line ?? 0,
+        rule: 'gitignore',
+        message: answer.pattern
+          ? `the pattern ${names.show(answer.pattern)} un-ignores ${original}${spelled}${mode}, which holds rendered secrets`
+          : `${original}${spelled} is not ignored${mode}, yet it holds rendered secrets`,
+        fix: `add "/${original}" (and "*.rendered") to .gitignore, with no later "!" pattern for it`,
+      });
     }
-    return violations;
-  } finally {
-    await rm(repo, { recursive: true, force: true });
-  }
+  };
+
+  PASSES.forEach((pass, index) => {
+    const { commit, ignore } = pathsOf(pass);
+    const byPath = new Map(answersByPass[index].map(a => [a.path, a]));
+    for (const [variant, original] of commit) {
+      const answer = byPath.get(variant);
+      if (answer?.ignored) report(answer, 'commit', pass.mode, original);
+    }
+    for (const [variant, original] of ignore) {
+      const answer = byPath.get(variant) ?? { path: variant, ignored: false };
+      if (!answer.ignored) report(answer, 'ignore', pass.mode, original);
+    }
+  });
+  return violations;
 };

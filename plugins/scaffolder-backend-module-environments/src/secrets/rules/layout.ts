@@ -1,9 +1,27 @@
 import { EnvironmentParameters } from '../../parameters/model';
 import { secretReferences, SecretReference, valsRef } from '../references';
-import { findReferenceCandidates, OnePasswordReference, parseReference, VALS_REF_REGEXP } from './referenceSyntax';
-import { BACKEND_TEMPLATE, ExpectedLayout, maskSecret, Rule, SECRETS_TEMPLATE, ValidationInput, Violation } from './types';
+import {
+  findReferenceCandidates,
+  OnePasswordReference,
+  parseReference,
+  VALS_REF_REGEXP,
+} from './referenceSyntax';
+import {
+  BACKEND_TEMPLATE,
+  ExpectedLayout,
+  maskSecret,
+  Rule,
+  SECRETS_TEMPLATE,
+  ValidationInput,
+  Violation,
+} from './types';
 import { yamlTopLevel, YamlEntry } from '../validationInput';
 import { vocabulary } from './masking';
+
+// One validation asks for the catalogue of the same expected layout, and for the references of
+// the same input, from several rules.
+const catalogueCache = new WeakMap<ExpectedLayout, SecretReference[]>();
+const referencesCache = new WeakMap<ValidationInput, FoundReference[]>();
 
 /**
  * Every secret the layout can hold, derived from `secretReferences` (the list the kits render
@@ -11,6 +29,15 @@ import { vocabulary } from './masking';
  * vault and item names. A rendered kit holds a subset of it.
  */
 export function layoutCatalogue(expected: ExpectedLayout): SecretReference[] {
+  let catalogue = catalogueCache.get(expected);
+  if (!catalogue) {
+    catalogue = computeCatalogue(expected);
+    catalogueCache.set(expected, catalogue);
+  }
+  return catalogue;
+}
+
+function computeCatalogue(expected: ExpectedLayout): SecretReference[] {
   const base = {
     environment: 'production',
     secretsProvider: expected.provider,
@@ -19,7 +46,8 @@ export function layoutCatalogue(expected: ExpectedLayout): SecretReference[] {
     unifiItem: expected.items.unifi,
     stateItem: expected.items.state,
     locking: 'dynamodb',
-    kmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',
+    kmsKeyId:
+      'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',
   } as unknown as EnvironmentParameters;
   const all = [
     ...secretReferences({ ...base, unifiAuth: 'apiKey' }),
@@ -46,8 +74,17 @@ function isWholeReference(value: string): boolean {
   return m !== null && m.index === 0 && m[0].length === value.length;
 }
 
-/** The 1Password references of the two secrets templates, in file order. */
+/** The 1Password references of the two secrets templates, in file order; computed once per input. */
 export function collectReferences(input: ValidationInput): FoundReference[] {
+  let found = referencesCache.get(input);
+  if (!found) {
+    found = computeReferences(input);
+    referencesCache.set(input, found);
+  }
+  return found;
+}
+
+function computeReferences(input: ValidationInput): FoundReference[] {
   const found: FoundReference[] = [];
   for (const file of [BACKEND_TEMPLATE, SECRETS_TEMPLATE]) {
     const content = input.files.get(file);
@@ -57,7 +94,13 @@ export function collectReferences(input: ValidationInput): FoundReference[] {
       for (const candidate of findReferenceCandidates(entry.scalar)) {
         if (candidate.prefix !== 'ref' || candidate.nested) continue;
         const parsed = parseReference(candidate.text);
-        if (parsed.ok) found.push({ file, line: entry.valueLine, key: entry.key, ...parsed.reference });
+        if (parsed.ok)
+          found.push({
+            file,
+            line: entry.valueLine,
+            key: entry.key,
+            ...parsed.reference,
+          });
       }
     }
   }
@@ -79,31 +122,50 @@ export const layout: Rule = async (input: ValidationInput) => {
   const names = vocabulary(expected);
 
   for (const file of [BACKEND_TEMPLATE, SECRETS_TEMPLATE]) {
-    const known = new Map(catalogue.filter(r => r.file === file).map(r => [r.key, r]));
+    const known = new Map(
+      catalogue.filter(r => r.file === file).map(r => [r.key, r]),
+    );
     const content = input.files.get(file);
     if (!content) {
       const skipped = input.skipped.find(s => s.path === file);
       push(
         file,
         0,
-        skipped ? `${file} is a ${skipped.reason}, not a regular file` : `${file} is missing`,
+        skipped
+          ? `${file} is a ${skipped.reason}, not a regular file`
+          : `${file} is missing`,
         `render the production kit again (unifiCloudflare:environment:render) or restore ${file} from git`,
       );
       continue;
     }
     const top = yamlTopLevel(content);
     for (const error of top.errors) {
-      push(file, error.line, `${file} is not valid YAML: ${error.message}`, 'fix the YAML syntax (keys and values of the form key: "value")');
+      push(
+        file,
+        error.line,
+        `${file} is not valid YAML: ${error.message}`,
+        'fix the YAML syntax (keys and values of the form key: "value")',
+      );
     }
     if (top.errors.length > 0) continue;
 
-    const entries = new Map<string, YamlEntry>(top.entries.map(e => [e.key, e]));
+    const entries = new Map<string, YamlEntry>(
+      top.entries.map(e => [e.key, e]),
+    );
     const required =
       file === BACKEND_TEMPLATE
-        ? [...REQUIRED_BACKEND_KEYS, ...['dynamodb_table', 'kms_key_id'].filter(k => entries.has(k))]
+        ? [
+            ...REQUIRED_BACKEND_KEYS,
+            ...['dynamodb_table', 'kms_key_id'].filter(k => entries.has(k)),
+          ]
         : ['CF_TOKEN', ...unifiKeys(entries)];
-    if (file === SECRETS_TEMPLATE && entries.has('UNIFI_API_KEY') && (entries.has('UNIFI_USERNAME') || entries.has('UNIFI_PASSWORD'))) {
-      const at = entries.get('UNIFI_USERNAME') ?? entries.get('UNIFI_PASSWORD')!;
+    if (
+      file === SECRETS_TEMPLATE &&
+      entries.has('UNIFI_API_KEY') &&
+      (entries.has('UNIFI_USERNAME') || entries.has('UNIFI_PASSWORD'))
+    ) {
+      const at =
+        entries.get('UNIFI_USERNAME') ?? entries.get('UNIFI_PASSWORD')!;
       push(
         file,
         at.keyLine,
@@ -120,10 +182,12 @@ export const layout: Rule = async (input: ValidationInput) => {
 
     for (const entry of top.entries) {
       const r = known.get(entry.key);
-      const mustBeReference = file === SECRETS_TEMPLATE || required.includes(entry.key);
+      const mustBeReference =
+        file === SECRETS_TEMPLATE || required.includes(entry.key);
       const value = entry.scalar;
       const text = typeof value === 'string' ? value : undefined;
-      const holdsReference = text !== undefined && findReferenceCandidates(text).length > 0;
+      const holdsReference =
+        text !== undefined && findReferenceCandidates(text).length > 0;
 
       if (!r) {
         if (file === SECRETS_TEMPLATE) {
@@ -145,8 +209,18 @@ export const layout: Rule = async (input: ValidationInput) => {
       }
       if (!mustBeReference) continue;
 
-      if (!entry.isScalar || value === null || value === undefined || value === '') {
-        push(file, entry.valueLine, `${entry.key} has no value; it must be a vals reference`, `write ${entry.key}: "${r.ref}"`);
+      if (
+        !entry.isScalar ||
+        value === null ||
+        value === undefined ||
+        value === ''
+      ) {
+        push(
+          file,
+          entry.valueLine,
+          `${entry.key} has no value; it must be a vals reference`,
+          `write ${entry.key}: "${r.ref}"`,
+        );
         continue;
       }
       if (text === undefined) {
@@ -168,7 +242,9 @@ export const layout: Rule = async (input: ValidationInput) => {
         continue;
       }
       const trimmed = text.trim();
-      const parsed = /^(secret)?ref\+/.test(trimmed) ? parseReference(trimmed, names) : undefined;
+      const parsed = /^(secret)?ref\+/.test(trimmed)
+        ? parseReference(trimmed, names)
+        : undefined;
       if (!parsed || (parsed.ok && !isWholeReference(trimmed))) {
         push(
           file,
@@ -182,10 +258,18 @@ export const layout: Rule = async (input: ValidationInput) => {
       const ref = parsed.reference;
       if (ref.provider !== expected.provider) continue; // forbiddenProviders reports it
       const wrong: string[] = [];
-      if (ref.vault !== expected.vault) wrong.push(`vault ${names.show(ref.vault)} instead of the configured "${expected.vault}"`);
-      if (ref.item !== r.item) wrong.push(`item ${names.show(ref.item)} instead of "${r.item}"`);
-      if (ref.section !== undefined) wrong.push(`section ${names.show(ref.section)}, but the layout keeps its fields outside sections`);
-      if (ref.field !== r.field) wrong.push(`field ${names.show(ref.field)} instead of "${r.field}"`);
+      if (ref.vault !== expected.vault)
+        wrong.push(
+          `vault ${names.show(ref.vault)} instead of the configured "${expected.vault}"`,
+        );
+      if (ref.item !== r.item)
+        wrong.push(`item ${names.show(ref.item)} instead of "${r.item}"`);
+      if (ref.section !== undefined)
+        wrong.push(
+          `section ${names.show(ref.section)}, but the layout keeps its fields outside sections`,
+        );
+      if (ref.field !== r.field)
+        wrong.push(`field ${names.show(ref.field)} instead of "${r.field}"`);
       if (wrong.length > 0) {
         push(
           file,
@@ -201,6 +285,7 @@ export const layout: Rule = async (input: ValidationInput) => {
 
 /** Which UniFi variables secrets.vals.yaml must hold, judging by the ones it has. */
 function unifiKeys(entries: Map<string, YamlEntry>): string[] {
-  if (entries.has('UNIFI_USERNAME') || entries.has('UNIFI_PASSWORD')) return ['UNIFI_USERNAME', 'UNIFI_PASSWORD'];
+  if (entries.has('UNIFI_USERNAME') || entries.has('UNIFI_PASSWORD'))
+    return ['UNIFI_USERNAME', 'UNIFI_PASSWORD'];
   return ['UNIFI_API_KEY'];
 }

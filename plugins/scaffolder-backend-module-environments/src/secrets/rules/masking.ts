@@ -66,8 +66,22 @@ const KIT_VARIABLES = [
   'AWS_SESSION_TOKEN',
 ];
 
-/** The vocabulary of one validation: what may be shown in full. */
+// The rules of one validation share its expected layout object, and so its vocabulary.
+const vocabularyCache = new WeakMap<ExpectedLayout, Vocabulary>();
+let withoutLayout: Vocabulary | undefined;
+
+/** The vocabulary of one validation: what may be shown in full; built once per expected layout. */
 export function vocabulary(expected?: ExpectedLayout): Vocabulary {
+  if (!expected) return (withoutLayout ??= buildVocabulary());
+  let names = vocabularyCache.get(expected);
+  if (!names) {
+    names = buildVocabulary(expected);
+    vocabularyCache.set(expected, names);
+  }
+  return names;
+}
+
+function buildVocabulary(expected?: ExpectedLayout): Vocabulary {
   const known = new Set<string>([...VALS_PROVIDERS, ...KIT_VARIABLES]);
   if (expected) {
     known.add(expected.vault);
@@ -88,7 +102,9 @@ export function vocabulary(expected?: ExpectedLayout): Vocabulary {
       if (known.has(word)) return `"${word}"`;
       const m = /^((?:secret)?ref\+)([^+:\s/]*):\/\//i.exec(word);
       if (!m) return `"${maskSecret(word)}"`;
-      const scheme = VALS_PROVIDERS.includes(m[2].toLowerCase()) ? m[2] : maskSecret(m[2]);
+      const scheme = VALS_PROVIDERS.includes(m[2].toLowerCase())
+        ? m[2]
+        : maskSecret(m[2]);
       return `"${m[1]}${scheme}://…"`;
     },
   };

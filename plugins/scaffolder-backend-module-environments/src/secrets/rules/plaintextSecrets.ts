@@ -1,12 +1,25 @@
 import path from 'node:path';
 import { findSecrets } from '../secretShapes';
-import { ENV_EXAMPLE, linesOf, maskSecret, Rule, ValidationInput, Violation } from './types';
+import {
+  ENV_EXAMPLE,
+  linesOf,
+  maskSecret,
+  Rule,
+  ValidationInput,
+  Violation,
+} from './types';
 import { vocabulary } from './masking';
 
-export { entropyThreshold, looksRandom, MIN_ENTROPY_TOKEN_LENGTH, shannonEntropy } from '../secretShapes';
+export {
+  entropyThreshold,
+  looksRandom,
+  MIN_ENTROPY_TOKEN_LENGTH,
+  shannonEntropy,
+} from '../secretShapes';
 
 /** Keys whose value in an example environment file would be a secret. */
-const SECRET_NAME = /(TOKEN|KEY|PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|PRIVATE)/i;
+const SECRET_NAME =
+  /(TOKEN|KEY|PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|PRIVATE)/i;
 
 function envExampleViolations(file: string, content: string): Violation[] {
   const violations: Violation[] = [];
@@ -15,7 +28,13 @@ function envExampleViolations(file: string, content: string): Violation[] {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
     if (!m || !SECRET_NAME.test(m[1])) return;
     let value = m[2].trim();
-    if (/^["']/.test(value)) value = value.slice(1, value.lastIndexOf(value[0]) > 0 ? value.lastIndexOf(value[0]) : undefined);
+    if (/^["']/.test(value))
+      value = value.slice(
+        1,
+        value.lastIndexOf(value[0]) > 0
+          ? value.lastIndexOf(value[0])
+          : undefined,
+      );
     else value = value.replace(/\s+#.*$/, '');
     if (value.trim() === '') return;
     violations.push({
@@ -49,7 +68,8 @@ export const plaintextSecrets: Rule = async (input: ValidationInput) => {
         });
       }
     });
-    if (path.posix.basename(file.path) === ENV_EXAMPLE) violations.push(...envExampleViolations(file.path, file.content));
+    if (path.posix.basename(file.path) === ENV_EXAMPLE)
+      violations.push(...envExampleViolations(file.path, file.content));
   }
   return violations;
 };

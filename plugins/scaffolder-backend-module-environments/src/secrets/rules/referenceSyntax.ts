@@ -33,7 +33,8 @@ import { vocabulary, Vocabulary } from './masking';
  */
 
 /** vals' `DefaultRefRegexp` (helmfile/vals pkg/expansion/expand_match.go, 2026). */
-export const VALS_REF_REGEXP = /((secret)?ref)\+([^+:]*:\/\/[^+\n ]+[^+\n ",])\+?/;
+export const VALS_REF_REGEXP =
+  /((secret)?ref)\+([^+:]*:\/\/[^+\n ]+[^+\n ",])\+?/;
 
 /** A 1Password reference as vals and 1Password read it. */
 export interface OnePasswordReference {
@@ -53,7 +54,8 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
 
 const HOW_TO_WRITE: Record<SecretsProvider, string> = {
   op: 'ref+op://VAULT/ITEM/FIELD or ref+op://VAULT/ITEM/SECTION/FIELD',
-  onepasswordconnect: 'ref+onepasswordconnect://VAULT/ITEM#/FIELD or ref+onepasswordconnect://VAULT/ITEM#/SECTION.FIELD',
+  onepasswordconnect:
+    'ref+onepasswordconnect://VAULT/ITEM#/FIELD or ref+onepasswordconnect://VAULT/ITEM#/SECTION.FIELD',
 };
 
 /** Where a `ref+` or `secretref+` starts in a string, and what comes after it. */
@@ -73,7 +75,11 @@ export function findReferenceCandidates(value: string): ReferenceCandidate[] {
   const prefix = /(secret)?ref\+/g;
   const found: { index: number; end: number; secret: boolean }[] = [];
   for (let m = prefix.exec(value); m; m = prefix.exec(value)) {
-    found.push({ index: m.index, end: m.index + m[0].length, secret: m[1] !== undefined });
+    found.push({
+      index: m.index,
+      end: m.index + m[0].length,
+      secret: m[1] !== undefined,
+    });
   }
   return found.map((f, i) => {
     // A reference ends at the end of the line or at a quote (which no 1Password name can hold).
@@ -82,12 +88,22 @@ export function findReferenceCandidates(value: string): ReferenceCandidate[] {
     const next = found[i + 1];
     const between = next ? value.slice(f.end, next.index) : undefined;
     const nested = between !== undefined && !/[\s",']/.test(between);
-    const scheme = /^([^+:\s/]*):\/\//.exec(value.slice(f.end))?.[1]?.toLowerCase();
-    return { index: f.index, prefix: f.secret ? 'secretref' : 'ref', text, nested, scheme };
+    const scheme = /^([^+:\s/]*):\/\//
+      .exec(value.slice(f.end))?.[1]
+      ?.toLowerCase();
+    return {
+      index: f.index,
+      prefix: f.secret ? 'secretref' : 'ref',
+      text,
+      nested,
+      scheme,
+    };
   });
 }
 
-function isOnePasswordScheme(scheme: string | undefined): scheme is SecretsProvider {
+function isOnePasswordScheme(
+  scheme: string | undefined,
+): scheme is SecretsProvider {
   return scheme === 'op' || scheme === 'onepasswordconnect';
 }
 
@@ -96,23 +112,35 @@ function isOnePasswordScheme(scheme: string | undefined): scheme is SecretsProvi
  * with vals' explicit `+` terminator, and anything after the reference on the same line is
  * treated as part of it (so a space or `+` inside a name is reported, not silently cut).
  */
-export function parseReference(text: string, names: Vocabulary = vocabulary()): ParseResult {
+export function parseReference(
+  text: string,
+  names: Vocabulary = vocabulary(),
+): ParseResult {
   const problems: string[] = [];
   const afterPrefix = text.replace(/^ref\+/, '');
   const schemeMatch = /^([^+:\s/]*):\/\//.exec(afterPrefix);
   if (!schemeMatch) {
     return {
       ok: false,
-      problems: [`vals does not recognise it as a reference: it needs PROVIDER:// after ref+, as in ${HOW_TO_WRITE.op}`],
+      problems: [
+        `vals does not recognise it as a reference: it needs PROVIDER:// after ref+, as in ${HOW_TO_WRITE.op}`,
+      ],
     };
   }
   const writtenScheme = schemeMatch[1];
   const scheme = writtenScheme.toLowerCase();
   if (!isOnePasswordScheme(scheme)) {
-    return { ok: false, problems: [`ref+${names.bare(writtenScheme)} is not a 1Password provider of vals`] };
+    return {
+      ok: false,
+      problems: [
+        `ref+${names.bare(writtenScheme)} is not a 1Password provider of vals`,
+      ],
+    };
   }
   if (writtenScheme !== scheme) {
-    problems.push(`the provider is written "${writtenScheme}"; write it in lower case, "${scheme}"`);
+    problems.push(
+      `the provider is written "${writtenScheme}"; write it in lower case, "${scheme}"`,
+    );
   }
 
   let body = afterPrefix.slice(schemeMatch[0].length).replace(/\s+$/, '');
@@ -134,17 +162,21 @@ export function parseReference(text: string, names: Vocabulary = vocabulary()): 
     return { ok: false, problems };
   }
   if (body.includes('%')) {
-    problems.push('it contains "%": vals decodes %XX escapes before 1Password sees the name; write names literally or use the ID');
+    problems.push(
+      'it contains "%": vals decodes %XX escapes before 1Password sees the name; write names literally or use the ID',
+    );
   }
 
   const hash = body.indexOf('#');
   const fragment = hash === -1 ? undefined : body.slice(hash + 1);
   let beforeFragment = hash === -1 ? body : body.slice(0, hash);
   const question = beforeFragment.indexOf('?');
-  const query = question === -1 ? undefined : beforeFragment.slice(question + 1);
+  const query =
+    question === -1 ? undefined : beforeFragment.slice(question + 1);
   if (question !== -1) beforeFragment = beforeFragment.slice(0, question);
   const slash = beforeFragment.indexOf('/');
-  const authority = slash === -1 ? beforeFragment : beforeFragment.slice(0, slash);
+  const authority =
+    slash === -1 ? beforeFragment : beforeFragment.slice(0, slash);
   const pathPart = slash === -1 ? '' : beforeFragment.slice(slash + 1);
 
   if (query !== undefined) {
@@ -156,11 +188,15 @@ export function parseReference(text: string, names: Vocabulary = vocabulary()): 
   }
   let vault = authority;
   if (authority.includes('@')) {
-    problems.push('it has "@" in the vault part: Go\'s URL parser takes the text before "@" as a user name and drops it');
+    problems.push(
+      'it has "@" in the vault part: Go\'s URL parser takes the text before "@" as a user name and drops it',
+    );
     vault = authority.slice(authority.lastIndexOf('@') + 1);
   }
   if (vault.includes(':')) {
-    problems.push('it has ":" in the vault part: Go\'s URL parser reads it as a port');
+    problems.push(
+      'it has ":" in the vault part: Go\'s URL parser reads it as a port',
+    );
   }
   if (vault === '') {
     problems.push('the vault is missing');
@@ -182,7 +218,9 @@ export function parseReference(text: string, names: Vocabulary = vocabulary()): 
       );
     }
     if (segments.length < 2 || segments.length > 3) {
-      problems.push(`it has ${segments.length} path segment(s) after the vault; ref+op needs ITEM/FIELD or ITEM/SECTION/FIELD (${HOW_TO_WRITE.op})`);
+      problems.push(
+        `it has ${segments.length} path segment(s) after the vault; ref+op needs ITEM/FIELD or ITEM/SECTION/FIELD (${HOW_TO_WRITE.op})`,
+      );
     } else {
       item = segments[0];
       field = segments[segments.length - 1];
@@ -197,9 +235,13 @@ export function parseReference(text: string, names: Vocabulary = vocabulary()): 
       item = segments[0];
     }
     if (fragment === undefined || fragment === '') {
-      problems.push(`it has no fragment naming the field; ref+onepasswordconnect needs #/FIELD (${HOW_TO_WRITE.onepasswordconnect})`);
+      problems.push(
+        `it has no fragment naming the field; ref+onepasswordconnect needs #/FIELD (${HOW_TO_WRITE.onepasswordconnect})`,
+      );
     } else if (!fragment.startsWith('/')) {
-      problems.push(`the fragment must start with "/": #/${names.bare(fragment)}`);
+      problems.push(
+        `the fragment must start with "/": #/${names.bare(fragment)}`,
+      );
     } else {
       const key = fragment.slice(1);
       if (key.includes('/')) {
@@ -220,9 +262,14 @@ export function parseReference(text: string, names: Vocabulary = vocabulary()): 
     ['field', field],
   ] as const) {
     if (name === undefined) continue;
-    if (name === '') problems.push(`the ${what} name is empty (two "/" in a row or a trailing "/")`);
+    if (name === '')
+      problems.push(
+        `the ${what} name is empty (two "/" in a row or a trailing "/")`,
+      );
     else if (!NAME.test(name.trim())) {
-      const bad = [...new Set(name.replace(/[A-Za-z0-9_.\-\s]/g, ''))].map(c => JSON.stringify(c)).join(', ');
+      const bad = [...new Set(name.replace(/[A-Za-z0-9_.\-\s]/g, ''))]
+        .map(c => JSON.stringify(c))
+        .join(', ');
       if (bad) {
         problems.push(
           `the ${what} ${names.show(name)} contains ${bad}: 1Password references take only letters, digits, "-", "_" and "."; rename it or use the ${what} ID`,
@@ -232,9 +279,20 @@ export function parseReference(text: string, names: Vocabulary = vocabulary()): 
   }
 
   if (problems.length > 0 || item === undefined || field === undefined) {
-    return { ok: false, problems: problems.length > 0 ? problems : ['it is not a complete 1Password reference'] };
+    return {
+      ok: false,
+      problems:
+        problems.length > 0
+          ? problems
+          : ['it is not a complete 1Password reference'],
+    };
   }
-  const reference: OnePasswordReference = { provider: scheme, vault, item, field };
+  const reference: OnePasswordReference = {
+    provider: scheme,
+    vault,
+    item,
+    field,
+  };
   if (section !== undefined) reference.section = section;
   return { ok: true, reference, problems: [] };
 }
@@ -260,8 +318,11 @@ export const referenceSyntax: Rule = async (input: ValidationInput) => {
     if (segment.kind !== 'value') continue;
     for (const candidate of findReferenceCandidates(segment.text)) {
       if (candidate.prefix !== 'ref' || candidate.nested) continue;
-      const startsLikeOnePassword = /^ref\+(op|onepasswordconnect)\b/i.test(candidate.text);
-      if (!isOnePasswordScheme(candidate.scheme) && !startsLikeOnePassword) continue;
+      const startsLikeOnePassword = /^ref\+(op|onepasswordconnect)\b/i.test(
+        candidate.text,
+      );
+      if (!isOnePasswordScheme(candidate.scheme) && !startsLikeOnePassword)
+        continue;
       const parsed = parseReference(candidate.text, names);
       if (parsed.ok) continue;
       const shown = names.reference(candidate.text);

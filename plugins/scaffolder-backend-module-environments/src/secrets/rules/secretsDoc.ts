@@ -1,6 +1,14 @@
 import { collectReferences, FoundReference } from './layout';
 import { formatReference, parseReference } from './referenceSyntax';
-import { BACKEND_TEMPLATE, linesOf, Rule, SECRETS_DOC, SECRETS_TEMPLATE, ValidationInput, Violation } from './types';
+import {
+  BACKEND_TEMPLATE,
+  linesOf,
+  Rule,
+  SECRETS_DOC,
+  SECRETS_TEMPLATE,
+  ValidationInput,
+  Violation,
+} from './types';
 import { yamlTopLevel } from '../validationInput';
 import { vocabulary } from './masking';
 
@@ -61,26 +69,37 @@ export function parseSecretsDocument(content: string): SecretsDocument {
     const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(line)?.[1];
     if (marker) {
       if (!fence) fence = marker;
-      else if (marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
+      else if (marker[0] === fence[0] && marker.length >= fence.length)
+        fence = undefined;
       continue;
     }
     if (fence) continue;
     const h = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (h) {
       heading = h[1];
-      if (/^references$/i.test(heading) && !doc.list) doc.list = { line: i + 1, references: [] };
+      if (/^references$/i.test(heading) && !doc.list)
+        doc.list = { line: i + 1, references: [] };
       continue;
     }
     const next = lines[i + 1] ?? '';
     if (!doc.table && /^\s*\|/.test(line) && /^\s*\|?\s*:?-{3,}/.test(next)) {
       const header = cells(line).map(c => cellText(c).toLowerCase());
-      const col = { item: header.indexOf('item'), field: header.indexOf('field'), usedAs: header.indexOf('used as'), file: header.indexOf('in') };
+      const col = {
+        item: header.indexOf('item'),
+        field: header.indexOf('field'),
+        usedAs: header.indexOf('used as'),
+        file: header.indexOf('in'),
+      };
       if (col.item !== -1 && col.field !== -1) {
         const rows: DocumentedField[] = [];
         let j = i + 2;
         for (; j < lines.length && /^\s*\|/.test(lines[j]); j++) {
           const row = cells(lines[j]).map(cellText);
-          const documented: DocumentedField = { line: j + 1, item: row[col.item] ?? '', field: row[col.field] ?? '' };
+          const documented: DocumentedField = {
+            line: j + 1,
+            item: row[col.item] ?? '',
+            field: row[col.field] ?? '',
+          };
           if (col.usedAs !== -1) documented.usedAs = row[col.usedAs];
           if (col.file !== -1) documented.file = row[col.file];
           rows.push(documented);
@@ -110,11 +129,21 @@ const pairKey = (item: string, field: string) => `${item}/${field}`;
 export const secretsDoc: Rule = async (input: ValidationInput) => {
   const violations: Violation[] = [];
   const push = (line: number, message: string, fix: string) =>
-    violations.push({ file: SECRETS_DOC, line, rule: 'secretsDoc', message, fix });
+    violations.push({
+      file: SECRETS_DOC,
+      line,
+      rule: 'secretsDoc',
+      message,
+      fix,
+    });
   const names = vocabulary(input.expected);
   const file = input.files.get(SECRETS_DOC);
   if (!file) {
-    push(0, 'SECRETS.md is missing; nobody can create the 1Password items without it', 'render the production kit again or restore SECRETS.md from git');
+    push(
+      0,
+      'SECRETS.md is missing; nobody can create the 1Password items without it',
+      'render the production kit again or restore SECRETS.md from git',
+    );
     return violations;
   }
   const used = collectReferences(input);
@@ -125,8 +154,13 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
     return template !== undefined && yamlTopLevel(template).errors.length === 0;
   });
   const usedByPair = new Map<string, FoundReference[]>();
-  for (const r of used) usedByPair.set(pairKey(r.item, r.field), [...(usedByPair.get(pairKey(r.item, r.field)) ?? []), r]);
-  const where = (r: FoundReference) => `${names.bare(r.key)} in ${r.file}:${r.line}`;
+  for (const r of used)
+    usedByPair.set(pairKey(r.item, r.field), [
+      ...(usedByPair.get(pairKey(r.item, r.field)) ?? []),
+      r,
+    ]);
+  const where = (r: FoundReference) =>
+    `${names.bare(r.key)} in ${r.file}:${r.line}`;
   const doc = parseSecretsDocument(file.content);
 
   if (!doc.table) {
@@ -150,7 +184,11 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
         );
         continue;
       }
-      const matches = users.some(u => (row.usedAs === undefined || row.usedAs === u.key) && (row.file === undefined || row.file === u.file));
+      const matches = users.some(
+        u =>
+          (row.usedAs === undefined || row.usedAs === u.key) &&
+          (row.file === undefined || row.file === u.file),
+      );
       if (!matches) {
         push(
           row.line,
@@ -176,18 +214,30 @@ export const secretsDoc: Rule = async (input: ValidationInput) => {
     for (const entry of doc.list.references) {
       const parsed = parseReference(entry.text.replace(/\+$/, ''), names);
       if (!parsed.ok) {
-        push(entry.line, `the References list has ${names.reference(entry.text)}, which is not a valid 1Password reference: ${parsed.problems[0]}`, 'list the references exactly as the templates write them');
+        push(
+          entry.line,
+          `the References list has ${names.reference(entry.text)}, which is not a valid 1Password reference: ${parsed.problems[0]}`,
+          'list the references exactly as the templates write them',
+        );
         continue;
       }
       const text = formatReference(parsed.reference);
       listed.add(text);
       if (!expected.has(text) && complete) {
-        push(entry.line, `the References list has ${names.reference(text)}, which neither backend.yaml.tmpl nor secrets.vals.yaml uses`, 'remove it from the list, or add the reference it documents');
+        push(
+          entry.line,
+          `the References list has ${names.reference(text)}, which neither backend.yaml.tmpl nor secrets.vals.yaml uses`,
+          'remove it from the list, or add the reference it documents',
+        );
       }
     }
     for (const [text, u] of expected) {
       if (!listed.has(text)) {
-        push(doc.list.line, `the References list does not have ${names.reference(text)}, used as ${where(u)}`, `add "- \`${names.reference(text).slice(1, -1)}\`" to the list`);
+        push(
+          doc.list.line,
+          `the References list does not have ${names.reference(text)}, used as ${where(u)}`,
+          `add "- \`${names.reference(text).slice(1, -1)}\`" to the list`,
+        );
       }
     }
   }

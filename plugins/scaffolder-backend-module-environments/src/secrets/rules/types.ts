@@ -29,7 +29,11 @@ export interface ExpectedLayout {
   items: LayoutItems;
 }
 
-export const DEFAULT_ITEMS: LayoutItems = { cloudflare: 'cloudflare', unifi: 'unifi', state: 'terraform-state' };
+export const DEFAULT_ITEMS: LayoutItems = {
+  cloudflare: 'cloudflare',
+  unifi: 'unifi',
+  state: 'terraform-state',
+};
 
 /** One text file of the directory under validation. */
 export interface WorkspaceFile {
