@@ -39,7 +39,9 @@ function startGithubHost() {
   const directory = path.join(root, '.local-repositories', '.github-host');
   mkdirSync(directory, { recursive: true });
   const port = process.env.LOCAL_GITHUB_PORT ?? '7008';
-  const token = process.env.LOCAL_GITHUB_TOKEN ?? `local_${randomBytes(16).toString('hex')}`;
+  const token =
+    process.env.LOCAL_GITHUB_TOKEN ??
+    `local_${randomBytes(16).toString('hex')}`;
   const config = path.join(directory, 'app-config.github-host.yaml');
   const child = spawn(
     process.execPath,
@@ -58,7 +60,12 @@ function startGithubHost() {
       '--config',
       config,
     ],
-    { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCAL_GITHUB_TOKEN: token } },
+    {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOCAL_GITHUB_TOKEN: token },
+    },
   );
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -78,7 +85,9 @@ function startGithubHost() {
       // naming a layer replaces that default, so name them too.
       const defaults = extra.includes('--config')
         ? []
-        : ['app-config.yaml', 'app-config.local.yaml'].filter(f => existsSync(path.join(root, f))).flatMap(f => ['--config', path.join(root, f)]);
+        : ['app-config.yaml', 'app-config.local.yaml']
+            .filter(f => existsSync(path.join(root, f)))
+            .flatMap(f => ['--config', path.join(root, f)]);
       resolve([...defaults, '--config', config]);
     };
     child.stdout.on('data', onData);
@@ -90,21 +99,32 @@ function startGithubHost() {
   });
 }
 
-const backendConfig = process.env.LOCAL_GITHUB_HOST === '1' ? await startGithubHost() : [];
+const backendConfig =
+  process.env.LOCAL_GITHUB_HOST === '1' ? await startGithubHost() : [];
 const parts = [
-  { name: 'backend', workspace: 'plugins/scaffolder-backend-module-environments', args: [...extra, ...backendConfig] },
+  {
+    name: 'backend',
+    workspace: 'plugins/scaffolder-backend-module-environments',
+    args: [...extra, ...backendConfig],
+  },
   { name: 'app', workspace: 'dev/app', args: extra },
 ];
 
 for (const { name, workspace, args } of parts) {
-  const child = spawn('npm', ['run', '--silent', 'start', `--workspace=${workspace}`, '--', ...args], {
-    cwd: root,
-    // Its own process group, so stopping it also stops the dev server or backend it started.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'npm',
+    ['run', '--silent', 'start', `--workspace=${workspace}`, '--', ...args],
+    {
+      cwd: root,
+      // Its own process group, so stopping it also stops the dev server or backend it started.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   relay(name, child);
-  child.on('exit', code => stopAll(code ?? 1, `${name} exited with code ${code}`));
+  child.on('exit', code =>
+    stopAll(code ?? 1, `${name} exited with code ${code}`),
+  );
   children.push(child);
 }
 

@@ -25,22 +25,37 @@ async function main() {
     },
   });
   const token = values.token ?? process.env.LOCAL_GITHUB_TOKEN;
-  if (!token) throw new Error('Give the token the host accepts with --token or LOCAL_GITHUB_TOKEN');
+  if (!token)
+    throw new Error(
+      'Give the token the host accepts with --token or LOCAL_GITHUB_TOKEN',
+    );
   const user = values.user!;
   const host = await startGithubHost({
     root: values.root!,
     port: Number(values.port),
     accounts: [
       { login: user, type: 'User', token },
-      ...values.org!.map(login => ({ login, type: 'Organization' as const, members: [user] })),
+      ...values.org!.map(login => ({
+        login,
+        type: 'Organization' as const,
+        members: [user],
+      })),
     ],
   });
   if (values.config) {
-    const integrations = githubIntegrations(host, token, { interceptGithubCom: true });
+    const integrations = githubIntegrations(host, token, {
+      interceptGithubCom: true,
+    });
     // JSON is YAML: the generated layer needs no YAML library.
-    await writeFile(values.config, `${JSON.stringify({ integrations: { github: integrations } }, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(
+      values.config,
+      `${JSON.stringify({ integrations: { github: integrations } }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
   }
-  process.stdout.write(`${JSON.stringify({ ready: true, host: host.host, apiBaseUrl: host.apiBaseUrl, rawBaseUrl: host.rawBaseUrl, user, orgs: values.org })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ready: true, host: host.host, apiBaseUrl: host.apiBaseUrl, rawBaseUrl: host.rawBaseUrl, user, orgs: values.org })}\n`,
+  );
   const stop = () => host.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Debian's path of git's smart-HTTP CGI program (package `git`). */
-export const GIT_HTTP_BACKEND = process.env.GIT_HTTP_BACKEND ?? '/usr/lib/git-core/git-http-backend';
+export const GIT_HTTP_BACKEND =
+  process.env.GIT_HTTP_BACKEND ?? '/usr/lib/git-core/git-http-backend';
 
 /** Git's environment without the caller's global or system config getting in the way. */
 function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -25,25 +26,52 @@ function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 async function git(gitDir: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', ['--git-dir', gitDir, ...args], { env: gitEnv(), maxBuffer: 64 * 2 ** 20 });
+  const { stdout } = await run('git', ['--git-dir', gitDir, ...args], {
+    env: gitEnv(),
+    maxBuffer: 64 * 2 ** 20,
+  });
   return stdout;
 }
 
 /** Creates an empty bare repository whose HEAD points at `refs/heads/<defaultBranch>`. */
-export async function initBare(gitDir: string, defaultBranch: string): Promise<void> {
-  await run('git', ['init', '--quiet', '--bare', `--initial-branch=${defaultBranch}`, gitDir], { env: gitEnv() });
+export async function initBare(
+  gitDir: string,
+  defaultBranch: string,
+): Promise<void> {
+  await run(
+    'git',
+    ['init', '--quiet', '--bare', `--initial-branch=${defaultBranch}`, gitDir],
+    { env: gitEnv() },
+  );
 }
 
 /** A ref name we are willing to hand to git: no option look-alikes, no revision syntax. */
 function safeRef(ref: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/.test(ref) && !ref.includes('..') && !ref.endsWith('.lock');
+  return (
+    /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/.test(ref) &&
+    !ref.includes('..') &&
+    !ref.endsWith('.lock')
+  );
 }
 
 /** The commit a branch, tag or commit SHA names, or undefined. */
-export async function resolveCommit(gitDir: string, ref: string): Promise<string | undefined> {
+export async function resolveCommit(
+  gitDir: string,
+  ref: string,
+): Promise<string | undefined> {
   if (!safeRef(ref)) return undefined;
   try {
-    return (await git(gitDir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim() || undefined;
+    return (
+      (
+        await git(gitDir, [
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          '--end-of-options',
+          `${ref}^{commit}`,
+        ])
+      ).trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -51,7 +79,11 @@ export async function resolveCommit(gitDir: string, ref: string): Promise<string
 
 /** True when the repository has no commit at all (freshly created, nothing pushed). */
 export async function isEmpty(gitDir: string): Promise<boolean> {
-  const refs = await git(gitDir, ['for-each-ref', '--count=1', '--format=%(refname)']);
+  const refs = await git(gitDir, [
+    'for-each-ref',
+    '--count=1',
+    '--format=%(refname)',
+  ]);
   return refs.trim() === '';
 }
 
@@ -72,26 +104,61 @@ function parseLsTree(output: string): TreeEntry[] {
     .map(line => {
       const tab = line.indexOf('\t');
       const [mode, type, sha, size] = line.slice(0, tab).split(/\s+/);
-      return { mode, type: type as TreeEntry['type'], sha, size: size === '-' ? undefined : Number(size), path: line.slice(tab + 1) };
+      return {
+        mode,
+        type: type as TreeEntry['type'],
+        sha,
+        size: size === '-' ? undefined : Number(size),
+        path: line.slice(tab + 1),
+      };
     });
 }
 
 /** The entry at `path` in a commit (the root tree for ''), or undefined. */
-export async function entryAt(gitDir: string, commit: string, path: string): Promise<TreeEntry | undefined> {
+export async function entryAt(
+  gitDir: string,
+  commit: string,
+  path: string,
+): Promise<TreeEntry | undefined> {
   if (path === '') {
     const sha = (await git(gitDir, ['rev-parse', `${commit}^{tree}`])).trim();
     return { mode: '040000', type: 'tree', sha, path: '' };
   }
-  return parseLsTree(await git(gitDir, ['ls-tree', '-z', '-l', '--full-tree', commit, '--', path])).find(e => e.path === path);
+  return parseLsTree(
+    await git(gitDir, [
+      'ls-tree',
+      '-z',
+      '-l',
+      '--full-tree',
+      commit,
+      '--',
+      path,
+    ]),
+  ).find(e => e.path === path);
 }
 
 /** The entries of a tree object, one level or (recursive) all of them including subtrees. */
-export async function listTree(gitDir: string, treeish: string, recursive: boolean): Promise<TreeEntry[]> {
-  return parseLsTree(await git(gitDir, ['ls-tree', '-z', '-l', ...(recursive ? ['-r', '-t'] : []), treeish]));
+export async function listTree(
+  gitDir: string,
+  treeish: string,
+  recursive: boolean,
+): Promise<TreeEntry[]> {
+  return parseLsTree(
+    await git(gitDir, [
+      'ls-tree',
+      '-z',
+      '-l',
+      ...(recursive ? ['-r', '-t'] : []),
+      treeish,
+    ]),
+  );
 }
 
 /** The type of an object, or undefined when the repository does not have it. */
-export async function objectType(gitDir: string, sha: string): Promise<string | undefined> {
+export async function objectType(
+  gitDir: string,
+  sha: string,
+): Promise<string | undefined> {
   if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
   try {
     return (await git(gitDir, ['cat-file', '-t', sha])).trim();
@@ -102,18 +169,35 @@ export async function objectType(gitDir: string, sha: string): Promise<string | 
 
 /** A blob's bytes. */
 export async function readBlob(gitDir: string, sha: string): Promise<Buffer> {
-  const { stdout } = await run('git', ['--git-dir', gitDir, 'cat-file', 'blob', sha], {
-    env: gitEnv(),
-    encoding: 'buffer',
-    maxBuffer: 256 * 2 ** 20,
-  });
+  const { stdout } = await run(
+    'git',
+    ['--git-dir', gitDir, 'cat-file', 'blob', sha],
+    {
+      env: gitEnv(),
+      encoding: 'buffer',
+      maxBuffer: 256 * 2 ** 20,
+    },
+  );
   return stdout;
 }
 
 /** A commit's headers, for the commits endpoint. */
 export async function readCommit(gitDir: string, sha: string) {
-  const format = ['%H', '%T', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%B'].join('%x00');
-  const [hash, tree, parents, an, ae, ad, cn, ce, cd, message] = (await git(gitDir, ['show', '-s', `--format=${format}`, sha])).split('\0');
+  const format = [
+    '%H',
+    '%T',
+    '%P',
+    '%an',
+    '%ae',
+    '%aI',
+    '%cn',
+    '%ce',
+    '%cI',
+    '%B',
+  ].join('%x00');
+  const [hash, tree, parents, an, ae, ad, cn, ce, cd, message] = (
+    await git(gitDir, ['show', '-s', `--format=${format}`, sha])
+  ).split('\0');
   return {
     sha: hash,
     tree,
@@ -125,8 +209,24 @@ export async function readCommit(gitDir: string, sha: string) {
 }
 
 /** Streams `git archive` of a commit as a gzip tarball whose entries sit under `prefix/`. */
-export function archive(gitDir: string, commit: string, prefix: string, response: ServerResponse): void {
-  const child = spawn('git', ['--git-dir', gitDir, 'archive', '--format=tar.gz', `--prefix=${prefix}/`, commit], { env: gitEnv() });
+export function archive(
+  gitDir: string,
+  commit: string,
+  prefix: string,
+  response: ServerResponse,
+): void {
+  const child = spawn(
+    'git',
+    [
+      '--git-dir',
+      gitDir,
+      'archive',
+      '--format=tar.gz',
+      `--prefix=${prefix}/`,
+      commit,
+    ],
+    { env: gitEnv() },
+  );
   child.stdout.pipe(response);
   child.on('error', () => response.destroy());
 }
@@ -155,9 +255,15 @@ export function serveGitHttp(options: {
     QUERY_STRING: url.search.replace(/^\?/, ''),
     CONTENT_TYPE: request.headers['content-type'] ?? '',
     REMOTE_ADDR: request.socket.remoteAddress ?? '127.0.0.1',
-    ...(request.headers['content-length'] ? { CONTENT_LENGTH: request.headers['content-length'] } : {}),
-    ...(request.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(request.headers['content-encoding']) } : {}),
-    ...(request.headers['git-protocol'] ? { GIT_PROTOCOL: String(request.headers['git-protocol']) } : {}),
+    ...(request.headers['content-length']
+      ? { CONTENT_LENGTH: request.headers['content-length'] }
+      : {}),
+    ...(request.headers['content-encoding']
+      ? { HTTP_CONTENT_ENCODING: String(request.headers['content-encoding']) }
+      : {}),
+    ...(request.headers['git-protocol']
+      ? { GIT_PROTOCOL: String(request.headers['git-protocol']) }
+      : {}),
     ...(remoteUser ? { REMOTE_USER: remoteUser } : {}),
   });
   const child = spawn(GIT_HTTP_BACKEND, [], { env });
@@ -177,7 +283,10 @@ export function serveGitHttp(options: {
     if (end < 0) return;
     const separator = end === crlf ? 4 : 2;
     let status = 200;
-    for (const line of head.subarray(0, end).toString('latin1').split(/\r?\n/)) {
+    for (const line of head
+      .subarray(0, end)
+      .toString('latin1')
+      .split(/\r?\n/)) {
       const colon = line.indexOf(':');
       if (colon < 0) continue;
       const name = line.slice(0, colon).trim();

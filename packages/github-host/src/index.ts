@@ -3,7 +3,12 @@
  * @packageDocumentation
  */
 export { startGithubHost } from './server';
-export type { GithubHost, GithubHostAccount, GithubHostOptions, GithubHostRequest } from './server';
+export type {
+  GithubHost,
+  GithubHostAccount,
+  GithubHostOptions,
+  GithubHostRequest,
+} from './server';
 
 /**
  * The `integrations.github` entries that point Backstage at a running host: one for the host
@@ -16,6 +21,14 @@ export function githubIntegrations(
   token: string,
   options: { interceptGithubCom?: boolean } = {},
 ) {
-  const entry = (name: string) => ({ host: name, apiBaseUrl: host.apiBaseUrl, rawBaseUrl: host.rawBaseUrl, token });
-  return [entry(host.host), ...(options.interceptGithubCom ? [entry('github.com')] : [])];
+  const entry = (name: string) => ({
+    host: name,
+    apiBaseUrl: host.apiBaseUrl,
+    rawBaseUrl: host.rawBaseUrl,
+    token,
+  });
+  return [
+    entry(host.host),
+    ...(options.interceptGithubCom ? [entry('github.com')] : []),
+  ];
 }

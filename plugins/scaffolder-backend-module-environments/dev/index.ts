@@ -1,5 +1,8 @@
 import { createBackend } from '@backstage/backend-defaults';
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogModuleLocalRepositories } from '../src';
 
@@ -15,7 +18,9 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
-backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(import('../src'));
@@ -44,10 +49,18 @@ backend.add(
           const report = async () => {
             const credentials = await auth.getOwnServiceCredentials();
             for (let attempt = 0; attempt < 60; attempt++) {
-              const { items } = await catalog.getEntities({ filter: { kind: 'Template' } }, { credentials });
+              const { items } = await catalog.getEntities(
+                { filter: { kind: 'Template' } },
+                { credentials },
+              );
               if (items.length >= 3 || attempt === 59) {
-                const names = items.map(e => `template:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`);
-                logger.info(`Templates registered: ${names.sort().join(', ') || 'none yet'}`);
+                const names = items.map(
+                  e =>
+                    `template:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`,
+                );
+                logger.info(
+                  `Templates registered: ${names.sort().join(', ') || 'none yet'}`,
+                );
                 return;
               }
               await new Promise(resolve => setTimeout(resolve, 1000));
@@ -55,9 +68,13 @@ backend.add(
           };
           lifecycle.addStartupHook(() => {
             const baseUrl = config.getString('backend.baseUrl');
-            logger.info(`Backend listening on ${baseUrl} (scaffolder API ${baseUrl}/api/scaffolder/v2)`);
+            logger.info(
+              `Backend listening on ${baseUrl} (scaffolder API ${baseUrl}/api/scaffolder/v2)`,
+            );
             // The catalog ingests locations in the background; report without holding start-up.
-            report().catch(error => logger.warn(`Could not list templates: ${error}`));
+            report().catch(error =>
+              logger.warn(`Could not list templates: ${error}`),
+            );
           });
         },
       });

@@ -1,12 +1,18 @@
 /**
  * Scaffolder actions that render unifi-cloudflare-glue environment repositories.
  *
- * This file is the package's whole public surface. README.md lists it (section "Public API"),
- * and src/__tests__/install/install.test.ts fails when the packed package exports anything else.
+ * This file is the package's whole public surface. report.api.md records it (Backstage's API
+ * report: `npm run api-reports` at the repository root rewrites it, CI's `--ci` run fails on a
+ * difference), and src/__tests__/install/install.test.ts checks the packed package's runtime
+ * exports against it.
  *
  * @packageDocumentation
  */
-export { scaffolderModuleEnvironments as default, catalogModuleLocalRepositories, loadPackagedKits } from './module';
+export {
+  scaffolderModuleEnvironments as default,
+  catalogModuleLocalRepositories,
+  loadPackagedKits,
+} from './module';
 export {
   createRenderEnvironmentAction,
   RENDER_ENVIRONMENT_ACTION_ID,

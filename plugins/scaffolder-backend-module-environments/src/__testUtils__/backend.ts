@@ -1,4 +1,8 @@
-import { coreServices, createServiceFactory, DatabaseService } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createServiceFactory,
+  DatabaseService,
+} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
 import { readFile } from 'node:fs/promises';
@@ -11,12 +15,21 @@ import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backen
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderModuleGithub from '@backstage/plugin-scaffolder-backend-module-github';
 import { scaffolderModuleEnvironments } from '../module';
+import { apiClient } from './http';
 import { REPO_ROOT } from './paths';
 
 /** The repository root, where templates/ and catalog-info.yaml live. */
 export { REPO_ROOT };
 
 export type EnvironmentName = 'development' | 'staging' | 'production';
+
+/** The templates catalog-info.yaml registers. */
+export const TEMPLATE_NAMES = [
+  'development-environment',
+  'production-environment',
+  'staging-environment',
+  'upgrade-environment',
+];
 
 /** A file as the scaffolder's dry-run API returns it. */
 export interface DryRunFile {
@@ -43,6 +56,8 @@ export interface ScaffolderBackendOptions {
    * Default: an in-memory SQLite database per plugin, owned by the harness.
    */
   database?: (pluginId: string) => Promise<DatabaseClient>;
+  /** Catalog files (absolute paths) read besides the repository's catalog-info.yaml. */
+  catalogFiles?: string[];
   /** Config merged over the default; each top-level key replaces the default's (e.g. `catalog`). */
   config?: JsonObject;
   /** More backend features, for example a test-only module with extra actions. */
@@ -50,7 +65,9 @@ export interface ScaffolderBackendOptions {
 }
 
 /** A database service factory that asks `database` for one client per plugin. */
-function perPluginDatabase(database: (pluginId: string) => Promise<DatabaseClient>) {
+function perPluginDatabase(
+  database: (pluginId: string) => Promise<DatabaseClient>,
+) {
   const clients = new Map<string, Promise<DatabaseClient>>();
   return createServiceFactory({
     service: coreServices.database,
@@ -73,13 +90,20 @@ function perPluginDatabase(database: (pluginId: string) => Promise<DatabaseClien
  * repository's catalog-info.yaml. `options` can put it on another database, change its config
  * and add features.
  */
-export async function startScaffolderBackend(options: ScaffolderBackendOptions = {}) {
+export async function startScaffolderBackend(
+  options: ScaffolderBackendOptions = {},
+) {
   const ownDatabases: DatabaseClient[] = [];
   const database =
     options.database ??
     (async () => {
       // One connection: every connection to ':memory:' would be a database of its own.
-      const db = knex({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+      const db = knex({
+        client: 'better-sqlite3',
+        connection: { filename: ':memory:' },
+        useNullAsDefault: true,
+        pool: { min: 1, max: 1 },
+      });
       ownDatabases.push(db);
       return db;
     });
@@ -94,8 +118,23 @@ export async function startScaffolderBackend(options: ScaffolderBackendOptions =
       mockServices.rootConfig.factory({
         data: {
           catalog: {
-            rules: [{ allow: ['Component', 'Location', 'Template', 'Resource', 'System', 'Group', 'User'] }],
-            locations: [{ type: 'file', target: path.join(REPO_ROOT, 'catalog-info.yaml') }],
+            rules: [
+              {
+                allow: [
+                  'Component',
+                  'Location',
+                  'Template',
+                  'Resource',
+                  'System',
+                  'Group',
+                  'User',
+                ],
+              },
+            ],
+            locations: [
+              path.join(REPO_ROOT, 'catalog-info.yaml'),
+              ...(options.catalogFiles ?? []),
+            ].map(target => ({ type: 'file', target })),
           },
           ...options.config,
         },
@@ -105,31 +144,11 @@ export async function startScaffolderBackend(options: ScaffolderBackendOptions =
     ],
   });
   const { port } = backend.server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
 
-  async function request(method: string, route: string, body?: unknown) {
-    const send = () =>
-      fetch(`${baseUrl}${route}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    let response: Response;
-    try {
-      response = await send();
-    } catch (error) {
-      // A kept-alive socket the server closed as idle just as we reused it: the request never
-      // reached the server, so sending it again on a new connection is safe.
-      if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
-      response = await send();
-    }
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = apiClient(`http://127.0.0.1:${port}`);
 
   return {
-    baseUrl,
-    request,
+    ...api,
     stop: async () => {
       await backend.stop();
       // Upstream teardown race: after stop, a catalog or scaffolder loop can still have a query
@@ -137,37 +156,62 @@ export async function startScaffolderBackend(options: ScaffolderBackendOptions =
       // connection") and jest blames whichever test file runs then. The harness's own SQLite
       // databases therefore close a little later, once those loops have ended.
       if (ownDatabases.length > 0) {
-        setTimeout(() => ownDatabases.forEach(db => void db.destroy()), 10_000).unref();
+        setTimeout(
+          () => ownDatabases.forEach(db => void db.destroy()),
+          10_000,
+        ).unref();
       }
     },
-    /** Posts a template definition, values and optional starting files to /api/scaffolder/v2/dry-run. */
-    async dryRun(template: object, values: Record<string, unknown>, directoryContents: { path: string; base64Content: string }[] = []) {
-      return request('POST', '/api/scaffolder/v2/dry-run', { template, values, secrets: {}, directoryContents });
-    },
-    /** Waits until the catalog has read the three templates from catalog-info.yaml. */
-    async templatesReady(): Promise<void> {
-      for (let attempt = 0; attempt < 240; attempt++) {
-        const { body } = await request('GET', '/api/catalog/entities/by-query?filter=kind=template');
-        if ((body?.items ?? []).length >= 3) return;
-        await new Promise(r => setTimeout(r, 250));
-      }
-      throw new Error('The catalog did not register the three templates');
+    /** Waits until the catalog has read every template catalog-info.yaml registers. */
+    templatesReady(): Promise<void> {
+      return api.waitForTemplates(TEMPLATE_NAMES);
     },
   };
 }
 
+/** A file of an environment's template folder (templates/<environment>-environment/), parsed. */
+async function templateFile(
+  environment: EnvironmentName,
+  file: 'template.yaml' | 'example-values.yaml',
+): Promise<any> {
+  return parse(
+    await readFile(
+      path.join(REPO_ROOT, 'templates', `${environment}-environment`, file),
+      'utf8',
+    ),
+  );
+}
+
 /** The parsed template.yaml of an environment. */
-export async function loadTemplate(environment: EnvironmentName): Promise<any> {
-  return parse(await readFile(path.join(REPO_ROOT, 'templates', `${environment}-environment`, 'template.yaml'), 'utf8'));
+export function loadTemplate(environment: EnvironmentName): Promise<any> {
+  return templateFile(environment, 'template.yaml');
+}
+
+/** The parsed example-values.yaml beside an environment's template. */
+export function loadExampleValues(
+  environment: EnvironmentName,
+): Promise<Record<string, any>> {
+  return templateFile(environment, 'example-values.yaml');
 }
 
 /** Form values for a template: the render input without the fields the template fixes. */
-export function formValues(input: Record<string, unknown>): Record<string, unknown> {
-  const { environment: _environment, targetPath: _targetPath, ...values } = input;
+export function formValues(
+  input: Record<string, unknown>,
+): Record<string, unknown> {
+  const {
+    environment: _environment,
+    targetPath: _targetPath,
+    ...values
+  } = input;
   return values;
 }
 
 /** Decodes dry-run files into a map of path to text. */
 export function decodeFiles(files: DryRunFile[]): Map<string, string> {
-  return new Map(files.map(f => [f.path, Buffer.from(f.base64Content, 'base64').toString('utf8')]));
+  return new Map(
+    files.map(f => [
+      f.path,
+      Buffer.from(f.base64Content, 'base64').toString('utf8'),
+    ]),
+  );
 }

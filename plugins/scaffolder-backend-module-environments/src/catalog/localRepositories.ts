@@ -1,8 +1,13 @@
-import { EntityProvider, EntityProviderConnection, locationSpecToLocationEntity } from '@backstage/plugin-catalog-node';
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import {
+  EntityProvider,
+  EntityProviderConnection,
+  locationSpecToLocationEntity,
+} from '@backstage/plugin-catalog-node';
+import { readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { matchesRule } from '../parameters/fieldRules';
+import { lstatIfExists } from '../workspace/pathGuard';
 
 /** The catalog file of a local repository, relative to the repository. */
 export const LOCAL_CATALOG_FILE = 'catalog-info.yaml';
@@ -26,18 +31,31 @@ export function entityRef(e: LocalEntity): string {
  * file, and it must describe exactly one `Resource` of type `environment`. Anything else (a
  * `Location` pointing elsewhere, a `Template` that would run our actions) is never registered.
  */
-export async function readLocalRepository(directory: string, name: string): Promise<{ entity: LocalEntity; target: string } | { problem: string }> {
-  if (!matchesRule('name', name)) return { problem: `${JSON.stringify(name)} is not an environment name` };
+export async function readLocalRepository(
+  directory: string,
+  name: string,
+): Promise<{ entity: LocalEntity; target: string } | { problem: string }> {
+  if (!matchesRule('name', name))
+    return { problem: `${JSON.stringify(name)} is not an environment name` };
   const repository = path.join(directory, name);
-  const stat = await lstat(repository).catch(() => undefined);
-  if (!stat?.isDirectory()) return { problem: `${repository} is not a directory (symbolic links are not followed)` };
-  if ((await realpath(repository)) !== path.join(await realpath(directory), name)) {
+  const stat = await lstatIfExists(repository).catch(() => undefined);
+  if (!stat?.isDirectory())
+    return {
+      problem: `${repository} is not a directory (symbolic links are not followed)`,
+    };
+  if (
+    (await realpath(repository)) !== path.join(await realpath(directory), name)
+  ) {
     return { problem: `${repository} resolves outside ${directory}` };
   }
   const target = path.join(repository, LOCAL_CATALOG_FILE);
-  const file = await lstat(target).catch(() => undefined);
-  if (!file?.isFile()) return { problem: `there is no catalog file (a regular file) at ${target}` };
-  if (file.size > 256 * 1024) return { problem: `${target} is larger than 256 KiB` };
+  const file = await lstatIfExists(target).catch(() => undefined);
+  if (!file?.isFile())
+    return {
+      problem: `there is no catalog file (a regular file) at ${target}`,
+    };
+  if (file.size > 256 * 1024)
+    return { problem: `${target} is larger than 256 KiB` };
   let documents: unknown[];
   try {
     documents = parseAllDocuments(await readFile(target, 'utf8')).map(d => {
@@ -47,15 +65,31 @@ export async function readLocalRepository(directory: string, name: string): Prom
   } catch {
     return { problem: `${target} is not valid YAML` };
   }
-  const entities = documents.filter(d => d !== null && d !== undefined) as any[];
-  if (entities.length !== 1) return { problem: `${target} describes ${entities.length} entities; a local repository holds one environment` };
+  const entities = documents.filter(
+    d => d !== null && d !== undefined,
+  ) as any[];
+  if (entities.length !== 1)
+    return {
+      problem: `${target} describes ${entities.length} entities; a local repository holds one environment`,
+    };
   const [e] = entities;
-  if (e?.apiVersion !== 'backstage.io/v1alpha1' || e?.kind !== 'Resource' || e?.spec?.type !== 'environment' || typeof e?.metadata?.name !== 'string') {
-    return { problem: `${target} does not describe a Resource of type environment` };
+  if (
+    e?.apiVersion !== 'backstage.io/v1alpha1' ||
+    e?.kind !== 'Resource' ||
+    e?.spec?.type !== 'environment' ||
+    typeof e?.metadata?.name !== 'string'
+  ) {
+    return {
+      problem: `${target} does not describe a Resource of type environment`,
+    };
   }
   const namespace = e.metadata.namespace ?? 'default';
-  if (typeof namespace !== 'string') return { problem: `${target} has an invalid namespace` };
-  return { entity: { kind: 'Resource', namespace, name: e.metadata.name }, target };
+  if (typeof namespace !== 'string')
+    return { problem: `${target} has an invalid namespace` };
+  return {
+    entity: { kind: 'Resource', namespace, name: e.metadata.name },
+    target,
+  };
 }
 
 /**
@@ -91,15 +125,20 @@ export class LocalRepositoriesProvider implements EntityProvider {
 
   private async scan(): Promise<string[]> {
     if (!this.connection) return [];
-    const names = await readdir(this.directory).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [] as string[];
-      throw error;
-    });
+    const names = await readdir(this.directory).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [] as string[];
+        throw error;
+      },
+    );
     const targets: string[] = [];
     for (const name of names.sort()) {
       const found = await readLocalRepository(this.directory, name);
       if ('problem' in found) {
-        if (!name.startsWith('.')) this.logger.warn(`Not registering the local repository ${name}: ${found.problem}`);
+        if (!name.startsWith('.'))
+          this.logger.warn(
+            `Not registering the local repository ${name}: ${found.problem}`,
+          );
         continue;
       }
       targets.push(found.target);
@@ -107,7 +146,9 @@ export class LocalRepositoriesProvider implements EntityProvider {
     await this.connection.applyMutation({
       type: 'full',
       entities: targets.map(target => ({
-        entity: locationSpecToLocationEntity({ location: { type: 'file', target, presence: 'optional' } }),
+        entity: locationSpecToLocationEntity({
+          location: { type: 'file', target, presence: 'optional' },
+        }),
         locationKey: `${this.getProviderName()}:${target}`,
       })),
     });
@@ -119,7 +160,9 @@ export class LocalRepositoriesProvider implements EntityProvider {
 const providers = new Set<LocalRepositoriesProvider>();
 
 /** Registers a provider for {@link refreshLocalRepositories}; returns how to unregister it. */
-export function registerLocalRepositoriesProvider(provider: LocalRepositoriesProvider): () => void {
+export function registerLocalRepositoriesProvider(
+  provider: LocalRepositoriesProvider,
+): () => void {
   providers.add(provider);
   return () => providers.delete(provider);
 }
@@ -128,7 +171,9 @@ export function registerLocalRepositoriesProvider(provider: LocalRepositoriesPro
  * Asks every local-repositories provider of this process to scan now. Returns the catalog files
  * they emitted, or undefined when no provider runs here (the catalog module is not installed).
  */
-export async function refreshLocalRepositories(): Promise<string[] | undefined> {
+export async function refreshLocalRepositories(): Promise<
+  string[] | undefined
+> {
   if (providers.size === 0) return undefined;
   const results = await Promise.all([...providers].map(p => p.refresh()));
   return results.flat();

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createMockDirectory } from '@backstage/backend-test-utils';
@@ -6,7 +5,19 @@ import fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
 import { parse as parseYaml } from 'yaml';
 import { isWellFormedUnicode } from '../parameters/fieldRules';
-import { bash, EscapingError, int, kcl, make, makeShell, md, mdCode, toml, yaml } from './filters';
+import {
+  bash,
+  EscapingError,
+  int,
+  kcl,
+  make,
+  makeShell,
+  md,
+  mdCode,
+  toml,
+  yaml,
+} from './filters';
+import { run } from '../__testUtils__/processes';
 
 /*
  * Each filter promises text that its format reads back as exactly the input, or an EscapingError.
@@ -15,7 +26,7 @@ import { bash, EscapingError, int, kcl, make, makeShell, md, mdCode, toml, yaml 
  * U+FFFD on both sides, which is the file encoding's doing, not a filter's.
  */
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- the filters refuse control characters
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Hand-picked values that break naive escaping somewhere. */
@@ -141,16 +152,53 @@ const NASTY: string[] = [
 
 /** Characters that matter to at least one format, mixed with arbitrary code points. */
 const special = fc.constantFrom(
-  "'", '"', '$', '#', '\\', '`', ' ', '\t', '\n', '\r', '\u0000', '(', ')', '{', '}', '%', ':', '=', ';', '!', '*', '_',
-  '[', ']', '<', '>', '&', '|', '~', '-', '.', '\u202e', '\u2028', '\u00a0', '😀',
+  "'",
+  '"',
+  '$',
+  '#',
+  '\\',
+  '`',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\u0000',
+  '(',
+  ')',
+  '{',
+  '}',
+  '%',
+  ':',
+  '=',
+  ';',
+  '!',
+  '*',
+  '_',
+  '[',
+  ']',
+  '<',
+  '>',
+  '&',
+  '|',
+  '~',
+  '-',
+  '.',
+  '\u202e',
+  '\u2028',
+  '\u00a0',
+  '😀',
 );
 const anyChar = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 });
-const hostileString = fc.string({ unit: fc.oneof(special, anyChar), maxLength: 40 }).filter(isWellFormedUnicode);
+const hostileString = fc
+  .string({ unit: fc.oneof(special, anyChar), maxLength: 40 })
+  .filter(isWellFormedUnicode);
 /**
  * Arbitrary well-formed strings: every code point and a bias towards special characters.
  * Lone surrogates cannot be stored in a UTF-8 file; every filter refuses them (tested below).
  */
-const arbitraryString = fc.oneof(fc.string({ unit: 'binary' }), hostileString, fc.string()).filter(isWellFormedUnicode);
+const arbitraryString = fc
+  .oneof(fc.string({ unit: 'binary' }), hostileString, fc.string())
+  .filter(isWellFormedUnicode);
 
 /** Samples for the process-based checks: one batch, one tool run. */
 function batch(): string[] {
@@ -162,7 +210,10 @@ function utf8(text: string): Buffer {
 }
 
 /** Calls a filter, returning its output or the EscapingError it threw (anything else fails). */
-function attempt(filter: (value: unknown) => string, value: unknown): string | EscapingError {
+function attempt(
+  filter: (value: unknown) => string,
+  value: unknown,
+): string | EscapingError {
   try {
     return filter(value);
   } catch (error) {
@@ -171,10 +222,8 @@ function attempt(filter: (value: unknown) => string, value: unknown): string | E
   }
 }
 
-function run(command: string, args: string[], cwd: string) {
-  const result = spawnSync(command, args, { cwd, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-  if (result.error) throw result.error;
-  return result;
+function runIn(cwd: string, command: string, args: string[]) {
+  return run(command, args, { cwd, timeoutMs: 120_000 });
 }
 
 /** Splits `printf '%s\0'` output back into values. */
@@ -191,7 +240,10 @@ function splitNul(out: Buffer): Buffer[] {
   return parts;
 }
 
-const show = (value: string) => (value.length > 80 ? `${JSON.stringify(value.slice(0, 80))}… (${value.length} chars)` : JSON.stringify(value));
+const show = (value: string) =>
+  value.length > 80
+    ? `${JSON.stringify(value.slice(0, 80))}… (${value.length} chars)`
+    : JSON.stringify(value);
 
 describe('escaping filters', () => {
   const dir = createMockDirectory();
@@ -211,30 +263,34 @@ describe('escaping filters', () => {
       const lines: string[] = [];
       for (const value of values) {
         const out = attempt(bash, value);
-        if (out instanceof EscapingError) {
-          // Refused only for the one thing a bash word cannot hold.
-          expect({ value: show(value), refused: value.includes('\u0000') }).toEqual({ value: show(value), refused: true });
-          continue;
-        }
-        expect({ value: show(value), hasNul: value.includes('\u0000') }).toEqual({ value: show(value), hasNul: false });
+        // Refused exactly for the one thing a bash word cannot hold.
+        expect({
+          value: show(value),
+          refused: out instanceof EscapingError,
+        }).toEqual({ value: show(value), refused: value.includes('\u0000') });
+        if (out instanceof EscapingError) continue;
         accepted.push(value);
         lines.push(`printf '%s\\0' ${out}`);
       }
       const script = path.join(dir.path, 'words.sh');
       await writeFile(script, `${lines.join('\n')}\n`, 'utf8');
 
-      const check = run('/bin/bash', ['-n', script], dir.path);
-      expect(check.stderr.toString()).toBe('');
-      expect(check.status).toBe(0);
+      const check = await runIn(dir.path, '/bin/bash', ['-n', script]);
+      expect(check.stderr).toBe('');
+      expect(check.code).toBe(0);
 
-      const result = run('/bin/bash', [script], dir.path);
-      expect(result.stderr.toString()).toBe('');
-      expect(result.status).toBe(0);
-      const words = splitNul(result.stdout);
+      const result = await runIn(dir.path, '/bin/bash', [script]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const words = splitNul(result.stdoutBytes);
       // One NUL-terminated word per line proves each output is exactly one word.
       expect(words).toHaveLength(accepted.length);
       const mismatches = accepted
-        .map((value, i) => ({ value: show(value), got: show(words[i].toString('utf8')), same: words[i].equals(utf8(value)) }))
+        .map((value, i) => ({
+          value: show(value),
+          got: show(words[i].toString('utf8')),
+          same: words[i].equals(utf8(value)),
+        }))
         .filter(m => !m.same);
       expect(mismatches).toEqual([]);
     });
@@ -252,7 +308,11 @@ describe('escaping filters', () => {
   describe('make and makeShell', () => {
     /** Why Make cannot keep a value, if it cannot: the filter must refuse exactly these. */
     function makeCannotKeep(value: string): boolean {
-      return CONTROL.test(value) || /^[ \t]|[ \t]$/.test(value) || value.endsWith('\\');
+      return (
+        CONTROL.test(value) ||
+        /^[ \t]|[ \t]$/.test(value) ||
+        value.endsWith('\\')
+      );
     }
 
     let runs = 0;
@@ -275,16 +335,20 @@ describe('escaping filters', () => {
         '',
       ].join('\n');
       await writeFile(path.join(work, 'Makefile'), makefile, 'utf8');
-      const result = run('make', ['-s', '-f', 'Makefile'], work);
-      expect(result.stderr.toString()).toBe('');
-      expect(result.status).toBe(0);
+      const result = await runIn(work, 'make', ['-s', '-f', 'Makefile']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
       const mismatches: { value: string; got: string }[] = [];
       for (let i = 0; i < values.length; i++) {
         const written = await readFile(path.join(work, 'out', String(i + 1)));
         // $(file >f,text) appends a newline when the text does not end in one; no accepted value does.
         expect(written[written.length - 1]).toBe(0x0a);
         const got = written.subarray(0, written.length - 1);
-        if (!got.equals(utf8(values[i]))) mismatches.push({ value: show(values[i]), got: show(got.toString('utf8')) });
+        if (!got.equals(utf8(values[i])))
+          mismatches.push({
+            value: show(values[i]),
+            got: show(got.toString('utf8')),
+          });
       }
       return mismatches;
     }
@@ -298,17 +362,25 @@ describe('escaping filters', () => {
         '.PHONY: all',
         'all:',
         // "-" keeps going after a broken line, so every value gets its own verdict.
-        ...values.map((_, i) => `\t-@printf '%s\\0' $(V${i + 1}) > out/${i + 1}`),
+        ...values.map(
+          (_, i) => `\t-@printf '%s\\0' $(V${i + 1}) > out/${i + 1}`,
+        ),
         '',
       ].join('\n');
       await writeFile(path.join(work, 'Makefile'), makefile, 'utf8');
-      run('make', ['-s', '-f', 'Makefile'], work);
+      await runIn(work, 'make', ['-s', '-f', 'Makefile']);
       const mismatches: { value: string; got: string }[] = [];
       for (let i = 0; i < values.length; i++) {
-        const written = await readFile(path.join(work, 'out', String(i + 1))).catch(() => Buffer.from('(no output)'));
+        const written = await readFile(
+          path.join(work, 'out', String(i + 1)),
+        ).catch(() => Buffer.from('(no output)'));
         // Exactly one NUL-terminated word: the shell saw one literal word.
         const expected = Buffer.concat([utf8(values[i]), Buffer.from([0])]);
-        if (!written.equals(expected)) mismatches.push({ value: show(values[i]), got: show(written.toString('utf8')) });
+        if (!written.equals(expected))
+          mismatches.push({
+            value: show(values[i]),
+            got: show(written.toString('utf8')),
+          });
       }
       return mismatches;
     }
@@ -318,25 +390,40 @@ describe('escaping filters', () => {
       for (const value of batch()) {
         const out = attempt(make, value);
         const refused = out instanceof EscapingError;
-        expect({ value: show(value), refused }).toEqual({ value: show(value), refused: makeCannotKeep(value) });
+        expect({ value: show(value), refused }).toEqual({
+          value: show(value),
+          refused: makeCannotKeep(value),
+        });
         if (!refused) accepted.push(value);
       }
       expect(await makeRoundTrip(accepted)).toEqual([]);
     });
 
-    it.each(['/bin/sh', '/bin/bash'])('makeShell: a recipe run by %s sees exactly one literal word', async shell => {
-      const accepted: string[] = [];
-      for (const value of batch()) {
-        const out = attempt(makeShell, value);
-        const refused = out instanceof EscapingError;
-        // The shell quoting protects blanks and backslashes; only control characters remain unkeepable.
-        expect({ value: show(value), refused }).toEqual({ value: show(value), refused: CONTROL.test(value) });
-        if (!refused) accepted.push(value);
-      }
-      expect(await makeShellRoundTrip(accepted, shell)).toEqual([]);
-    });
+    it.each(['/bin/sh', '/bin/bash'])(
+      'makeShell: a recipe run by %s sees exactly one literal word',
+      async shell => {
+        const accepted: string[] = [];
+        for (const value of batch()) {
+          const out = attempt(makeShell, value);
+          const refused = out instanceof EscapingError;
+          // The shell quoting protects blanks and backslashes; only control characters remain unkeepable.
+          expect({ value: show(value), refused }).toEqual({
+            value: show(value),
+            refused: CONTROL.test(value),
+          });
+          if (!refused) accepted.push(value);
+        }
+        expect(await makeShellRoundTrip(accepted, shell)).toEqual([]);
+      },
+    );
 
-    const backslashHashValues = ['a\\#b', '\\#', 'a \\# b', '\\\\#', "it\\'s \\#1"];
+    const backslashHashValues = [
+      'a\\#b',
+      '\\#',
+      'a \\# b',
+      '\\\\#',
+      "it\\'s \\#1",
+    ];
 
     // Genuine defect in make(): it escapes "#" but not the backslashes in front of it. For the value
     // a<backslash>#b it writes a<backslash><backslash>#b; Make halves a backslash run before "#" and,
@@ -349,7 +436,9 @@ describe('escaping filters', () => {
     // Same defect through makeShell: the comment swallows the closing quote, and the recipe fails
     // with "Unterminated quoted string".
     it('makeShell: keeps a backslash that comes right before "#"', async () => {
-      expect(await makeShellRoundTrip(backslashHashValues, '/bin/bash')).toEqual([]);
+      expect(
+        await makeShellRoundTrip(backslashHashValues, '/bin/bash'),
+      ).toEqual([]);
     });
 
     it('refuses newlines, edge blanks and a trailing backslash with an EscapingError', () => {
@@ -363,7 +452,8 @@ describe('escaping filters', () => {
   });
 
   describe('yaml', () => {
-    const parseValue = (out: string, version?: '1.1' | '1.2') => parseYaml(`k: ${out}`, version ? { version } : {});
+    const parseValue = (out: string, version?: '1.1' | '1.2') =>
+      parseYaml(`k: ${out}`, version ? { version } : {});
 
     it('strings parse back to themselves (YAML 1.2 and 1.1)', () => {
       fc.assert(
@@ -380,9 +470,14 @@ describe('escaping filters', () => {
       fc.assert(
         fc.property(
           fc.oneof(
-            fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+            fc.integer({
+              min: Number.MIN_SAFE_INTEGER,
+              max: Number.MAX_SAFE_INTEGER,
+            }),
             // -0 is written "0"; the difference means nothing in any file we write.
-            fc.double({ noNaN: true, noDefaultInfinity: true }).filter(n => !Object.is(n, -0)),
+            fc
+              .double({ noNaN: true, noDefaultInfinity: true })
+              .filter(n => !Object.is(n, -0)),
             fc.boolean(),
           ),
           value => {
@@ -393,9 +488,52 @@ describe('escaping filters', () => {
       );
     });
 
-    it.each(['no', 'No', 'NO', 'on', 'off', 'yes', 'y', 'n', 'true', 'False', '1e3', '0o17', '0x1f', '017', '1_000', '+1', '.5',
-      '.inf', '-.Inf', '.nan', '~', 'null', 'Null', 'NULL', '', ' ', '2001-12-14', '12:30', '<<', '*a', '&a', '!tag', '@x', '%x',
-      '- x', '? x', ': x', '#x', '"', "'", '|', '>', '[a]', '{a: 1}'])('%j stays a string', value => {
+    it.each([
+      'no',
+      'No',
+      'NO',
+      'on',
+      'off',
+      'yes',
+      'y',
+      'n',
+      'true',
+      'False',
+      '1e3',
+      '0o17',
+      '0x1f',
+      '017',
+      '1_000',
+      '+1',
+      '.5',
+      '.inf',
+      '-.Inf',
+      '.nan',
+      '~',
+      'null',
+      'Null',
+      'NULL',
+      '',
+      ' ',
+      '2001-12-14',
+      '12:30',
+      '<<',
+      '*a',
+      '&a',
+      '!tag',
+      '@x',
+      '%x',
+      '- x',
+      '? x',
+      ': x',
+      '#x',
+      '"',
+      "'",
+      '|',
+      '>',
+      '[a]',
+      '{a: 1}',
+    ])('%j stays a string', value => {
       expect(parseValue(yaml(value))).toEqual({ k: value });
       expect(parseValue(yaml(value), '1.1')).toEqual({ k: value });
     });
@@ -410,14 +548,20 @@ describe('escaping filters', () => {
   describe('kcl', () => {
     /** A strict reader of a KCL double-quoted literal: only \\ and \" escapes, no interpolation, one line. */
     function decodeKclString(literal: string): string {
-      if (literal.length < 2 || !literal.startsWith('"') || !literal.endsWith('"')) throw new Error('not a double-quoted literal');
+      if (
+        literal.length < 2 ||
+        !literal.startsWith('"') ||
+        !literal.endsWith('"')
+      )
+        throw new Error('not a double-quoted literal');
       let text = '';
       for (let i = 1; i < literal.length - 1; i++) {
         const c = literal[i];
         if (c === '\\') {
           i++;
           const next = literal[i];
-          if (i >= literal.length - 1 || (next !== '\\' && next !== '"')) throw new Error(`escape \\${next} is not allowed`);
+          if (i >= literal.length - 1 || (next !== '\\' && next !== '"'))
+            throw new Error(`escape \\${next} is not allowed`);
           text += next;
         } else if (c === '"') {
           throw new Error('unescaped quote ends the literal early');
@@ -436,19 +580,25 @@ describe('escaping filters', () => {
       fc.assert(
         fc.property(arbitraryString, value => {
           const out = attempt(kcl, value);
-          if (value.includes('$') || CONTROL.test(value)) {
-            expect(out).toBeInstanceOf(EscapingError);
-          } else {
-            expect(out).not.toBeInstanceOf(EscapingError);
-            expect(decodeKclString(out as string)).toBe(value);
-          }
+          const refuse = value.includes('$') || CONTROL.test(value);
+          expect(out instanceof EscapingError).toBe(refuse);
+          expect(
+            out instanceof EscapingError ? value : decodeKclString(out),
+          ).toBe(value);
         }),
         { numRuns: 500, examples: NASTY.map(v => [v] as [string]) },
       );
     });
 
     it('the strict reader itself rejects what it should', () => {
-      for (const literal of ['"a', '"a"b"', '"\\n"', '"${x}"', '"a\nb"', '"\\"']) {
+      for (const literal of [
+        '"a',
+        '"a"b"',
+        '"\\n"',
+        '"${x}"',
+        '"a\nb"',
+        '"\\"',
+      ]) {
         expect(() => decodeKclString(literal)).toThrow();
       }
       expect(decodeKclString('"a\\\\b\\"c"')).toBe('a\\b"c');
@@ -458,7 +608,10 @@ describe('escaping filters', () => {
   describe('markdown', () => {
     const markdown = new MarkdownIt();
     const decode = (html: string) =>
-      html.replace(/&(amp|lt|gt|quot);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"' })[name]!);
+      html.replace(
+        /&(amp|lt|gt|quot);/g,
+        (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"' })[name]!,
+      );
 
     function renderParagraph(source: string): string {
       const html = markdown.render(source);
@@ -470,11 +623,8 @@ describe('escaping filters', () => {
       fc.assert(
         fc.property(arbitraryString, value => {
           const out = attempt(md, value);
-          if (CONTROL.test(value)) {
-            expect(out).toBeInstanceOf(EscapingError);
-            return;
-          }
-          expect(out).not.toBeInstanceOf(EscapingError);
+          expect(out instanceof EscapingError).toBe(CONTROL.test(value));
+          if (out instanceof EscapingError) return;
           // A paragraph drops its leading and trailing whitespace (CommonMark strips spaces and
           // tabs; markdown-it trims all Unicode whitespace) and an empty value makes no paragraph.
           // Escaping cannot change that, so those values are outside this check.
@@ -492,11 +642,10 @@ describe('escaping filters', () => {
         fc.property(arbitraryString, value => {
           const out = attempt(mdCode, value);
           // A code span cannot show an empty or blank value, so mdCode refuses those too.
-          if (CONTROL.test(value) || value.trim() === '') {
-            expect(out).toBeInstanceOf(EscapingError);
-            return;
-          }
-          expect(out).not.toBeInstanceOf(EscapingError);
+          expect(out instanceof EscapingError).toBe(
+            CONTROL.test(value) || value.trim() === '',
+          );
+          if (out instanceof EscapingError) return;
           // markdown-it strips a code span's padding with /^ (.+) $/, whose `.` skips
           // U+2028/U+2029, so padded spans holding those are checked by the CommonMark-form test below.
           if (/^ *$/.test(value)) return;
@@ -523,37 +672,81 @@ describe('escaping filters', () => {
         '<https://evil.example>',
       ];
       const urlish = fc
-        .tuple(fc.constantFrom('', 'see ', '(', '*', '_', '~'), fc.constantFrom('http://', 'https://', 'www.', '//', 'mailto:', 'a@', 'ftp://', ''), fc.stringMatching(/^[a-z0-9.@:/_-]{1,30}$/), fc.constantFrom('', '.', ')', ' x'))
+        .tuple(
+          fc.constantFrom('', 'see ', '(', '*', '_', '~'),
+          fc.constantFrom(
+            'http://',
+            'https://',
+            'www.',
+            '//',
+            'mailto:',
+            'a@',
+            'ftp://',
+            '',
+          ),
+          fc.stringMatching(/^[a-z0-9.@:/_-]{1,30}$/),
+          fc.constantFrom('', '.', ')', ' x'),
+        )
         .map(parts => parts.join(''));
 
       it('markdown-it with linkify (GFM tables, strikethrough, autolinks): no link or image, the text unchanged', () => {
-        const gfm = new MarkdownIt('commonmark', { linkify: true }).enable(['table', 'strikethrough', 'linkify']);
+        const gfm = new MarkdownIt('commonmark', { linkify: true }).enable([
+          'table',
+          'strikethrough',
+          'linkify',
+        ]);
         // Not vacuous: the renderer links these when they are not escaped.
-        expect(gfm.render('www.evil.example and http://evil.example')).toContain('<a href');
+        expect(
+          gfm.render('www.evil.example and http://evil.example'),
+        ).toContain('<a href');
         fc.assert(
-          fc.property(fc.oneof(urlish, arbitraryString.filter(v => !CONTROL.test(v))), value => {
-            if (value === '' || /^\s|\s$/.test(value)) return;
-            const html = gfm.render(md(value));
-            expect(html).not.toMatch(/<(?:a|img)\b/);
-            expect(decode(html.replace(/^<p>|<\/p>\n$/g, ''))).toBe(value);
-          }),
+          fc.property(
+            fc.oneof(
+              urlish,
+              arbitraryString.filter(v => !CONTROL.test(v)),
+            ),
+            value => {
+              if (value === '' || /^\s|\s$/.test(value)) return;
+              const html = gfm.render(md(value));
+              expect(html).not.toMatch(/<(?:a|img)\b/);
+              expect(decode(html.replace(/^<p>|<\/p>\n$/g, ''))).toBe(value);
+            },
+          ),
           { numRuns: 1000, examples: LINKY.map(v => [v] as [string]) },
         );
       });
 
-      it('micromark with micromark-extension-gfm (what remark-gfm renders with): no link or image', () => {
-        const values = [...LINKY, ...fc.sample(urlish, { numRuns: 300, seed: 18 })];
+      it('micromark with micromark-extension-gfm (what remark-gfm renders with): no link or image', async () => {
+        const values = [
+          ...LINKY,
+          ...fc.sample(urlish, { numRuns: 300, seed: 18 }),
+        ];
         // ESM-only packages: rendered in a child node process.
         const script = `import { micromark } from 'micromark'; import { gfm, gfmHtml } from 'micromark-extension-gfm';
           let d = ''; process.stdin.on('data', c => (d += c)); process.stdin.on('end', () => process.stdout.write(JSON.stringify(JSON.parse(d).map(s => micromark(s, { extensions: [gfm()], htmlExtensions: [gfmHtml()] })))));`;
-        const render = (sources: string[]) => {
-          const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { input: JSON.stringify(sources), cwd: __dirname, encoding: 'utf8' });
-          if (result.status !== 0) throw new Error(result.stderr);
+        const render = async (sources: string[]) => {
+          const result = await run(
+            process.execPath,
+            ['--input-type=module', '-e', script],
+            {
+              input: JSON.stringify(sources),
+              cwd: __dirname,
+              env: process.env,
+              timeoutMs: 120_000,
+            },
+          );
+          if (result.code !== 0) throw new Error(result.stderr);
           return JSON.parse(result.stdout) as string[];
         };
         // Not vacuous: micromark's GFM links them when they are not escaped.
-        expect(render(['www.evil.example and http://evil.example and a@b.co']).join('')).toMatch(/(<a href[^]*){3}/);
-        const html = render(values.map(v => md(v)));
+        expect(
+          (
+            await render([
+              'www.evil.example and http://evil.example and a@b.co',
+            ])
+          ).join(''),
+        ).toMatch(/(<a href[^]*){3}/);
+        const html = await render(values.map(v => md(v)));
         const linked = values.filter((_, i) => /<(?:a|img)\b/.test(html[i]));
         expect(linked).toEqual([]);
       });
@@ -566,7 +759,16 @@ describe('escaping filters', () => {
     });
 
     it('refuses control characters and non-scalars', () => {
-      for (const value of ['a\nb', '\r', '\u0000', '\u001b[31m', '\t', null, undefined, {}]) {
+      for (const value of [
+        'a\nb',
+        '\r',
+        '\u0000',
+        '\u001b[31m',
+        '\t',
+        null,
+        undefined,
+        {},
+      ]) {
         expect(() => md(value)).toThrow(EscapingError);
         expect(() => mdCode(value)).toThrow(EscapingError);
       }
@@ -576,25 +778,48 @@ describe('escaping filters', () => {
   describe('int', () => {
     it('writes safe integers as themselves', () => {
       fc.assert(
-        fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), n => {
-          const out = int(n);
-          expect(out).toMatch(/^-?(?:0|[1-9][0-9]*)$/);
-          expect(Number(out)).toBe(n);
-        }),
+        fc.property(
+          fc.integer({
+            min: Number.MIN_SAFE_INTEGER,
+            max: Number.MAX_SAFE_INTEGER,
+          }),
+          n => {
+            const out = int(n);
+            expect(out).toMatch(/^-?(?:0|[1-9][0-9]*)$/);
+            expect(Number(out)).toBe(n);
+          },
+        ),
         { numRuns: 500 },
       );
     });
 
     it('refuses non-integers', () => {
       fc.assert(
-        fc.property(fc.double().filter(n => !Number.isInteger(n)), n => {
-          expect(() => int(n)).toThrow(EscapingError);
-        }),
+        fc.property(
+          fc.double().filter(n => !Number.isInteger(n)),
+          n => {
+            expect(() => int(n)).toThrow(EscapingError);
+          },
+        ),
         { numRuns: 300 },
       );
     });
 
-    it.each([NaN, Infinity, -Infinity, 2 ** 53, 1.5, '1', '443', '', null, undefined, true, {}, [1]])('refuses %p', value => {
+    it.each([
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 53,
+      1.5,
+      '1',
+      '443',
+      '',
+      null,
+      undefined,
+      true,
+      {},
+      [1],
+    ])('refuses %p', value => {
       expect(() => int(value)).toThrow(EscapingError);
     });
 

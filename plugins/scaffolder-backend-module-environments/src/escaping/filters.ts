@@ -15,23 +15,31 @@ export class EscapingError extends Error {
 }
 
 // C0 and C1 controls; DEL. Tab is refused too: no field allows it.
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- the filters refuse control characters
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function asText(filter: string, value: unknown): string {
   if (typeof value === 'string') {
-    if (!isWellFormedUnicode(value)) throw new EscapingError(filter, 'it contains a lone surrogate (not valid Unicode)');
+    if (!isWellFormedUnicode(value))
+      throw new EscapingError(
+        filter,
+        'it contains a lone surrogate (not valid Unicode)',
+      );
     return value;
   }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'boolean') return String(value);
-  throw new EscapingError(filter, `expected a string, number or boolean, got ${value === null ? 'null' : typeof value}`);
+  throw new EscapingError(
+    filter,
+    `expected a string, number or boolean, got ${value === null ? 'null' : typeof value}`,
+  );
 }
 
 /** A single bash word: single-quoted, with embedded single quotes closed and reopened. */
 export function bash(value: unknown): string {
   const text = asText('bash', value);
-  if (text.includes('\u0000')) throw new EscapingError('bash', 'it contains a NUL character');
+  if (text.includes('\u0000'))
+    throw new EscapingError('bash', 'it contains a NUL character');
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -42,13 +50,30 @@ export function bash(value: unknown): string {
  */
 export function make(value: unknown): string {
   const text = asText('make', value);
-  if (CONTROL.test(text)) throw new EscapingError('make', 'it contains a newline or control character');
-  if (/^[ \t]|[ \t]$/.test(text)) throw new EscapingError('make', 'it starts or ends with a blank, which Make strips');
-  if (/\\$/.test(text)) throw new EscapingError('make', 'it ends with a backslash, which Make reads as a line continuation');
+  if (CONTROL.test(text))
+    throw new EscapingError(
+      'make',
+      'it contains a newline or control character',
+    );
+  if (/^[ \t]|[ \t]$/.test(text))
+    throw new EscapingError(
+      'make',
+      'it starts or ends with a blank, which Make strips',
+    );
+  if (/\\$/.test(text))
+    throw new EscapingError(
+      'make',
+      'it ends with a backslash, which Make reads as a line continuation',
+    );
   // Make reads `\#` as `#` and `\\` before a `#` as one backslash: double the backslashes
   // that precede a `#`, then escape the `#` itself. The lookbehind starts a match only at the
   // first backslash of a run, which keeps a long run without a `#` linear instead of quadratic.
-  return text.replace(/\$/g, '$$$$').replace(/(?<!\\)(\\*)#/g, (_, slashes: string) => `${slashes}${slashes}\\#`);
+  return text
+    .replace(/\$/g, '$$$$')
+    .replace(
+      /(?<!\\)(\\*)#/g,
+      (_, slashes: string) => `${slashes}${slashes}\\#`,
+    );
 }
 
 /** A Make variable value that a recipe's shell reads as one literal word. */
@@ -62,7 +87,11 @@ export function yaml(value: unknown): string {
     return asText('yaml', value);
   }
   const text = asText('yaml', value);
-  return stringify(text, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 }).replace(/\n$/, '');
+  return stringify(text, {
+    defaultStringType: 'QUOTE_DOUBLE',
+    defaultKeyType: 'PLAIN',
+    lineWidth: 0,
+  }).replace(/\n$/, '');
 }
 
 /**
@@ -71,8 +100,16 @@ export function yaml(value: unknown): string {
  */
 export function kcl(value: unknown): string {
   const text = asText('kcl', value);
-  if (CONTROL.test(text)) throw new EscapingError('kcl', 'it contains a newline or control character');
-  if (text.includes('$')) throw new EscapingError('kcl', 'it contains "$", which KCL reads as string interpolation');
+  if (CONTROL.test(text))
+    throw new EscapingError(
+      'kcl',
+      'it contains a newline or control character',
+    );
+  if (text.includes('$'))
+    throw new EscapingError(
+      'kcl',
+      'it contains "$", which KCL reads as string interpolation',
+    );
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
@@ -90,37 +127,64 @@ export function toml(value: unknown): string {
  */
 export function md(value: unknown): string {
   const text = asText('md', value);
-  if (CONTROL.test(text)) throw new EscapingError('md', 'it contains a newline or control character');
+  if (CONTROL.test(text))
+    throw new EscapingError('md', 'it contains a newline or control character');
   let escaped = text.replace(/[\\`*_[\]<>|&~#!]/g, c => `\\${c}`);
   // GFM autolinks (www.x, http://x, a@b.c) and markdown-it's linkify (bare example.com,
   // //host) need these characters unescaped: a dot or colon before anything but a blank, "@",
   // and a slash before a slash. (A sentence's final dot stays as it is.)
   escaped = escaped.replace(/[.:](?!\s|$)|@|\/(?=\/)/g, c => `\\${c}`);
-  escaped = escaped.replace(/^([-+=]|\d+[.)])/, start => (/^\d/.test(start) ? `${start.slice(0, -1)}\\${start.slice(-1)}` : `\\${start}`));
+  escaped = escaped.replace(/^([-+=]|\d+[.)])/, start =>
+    /^\d/.test(start)
+      ? `${start.slice(0, -1)}\\${start.slice(-1)}`
+      : `\\${start}`,
+  );
   // trimStart/trimEnd strip exactly what \s matches; /\s+$/ would be quadratic on a long run
   // of inner blanks ("x", 100 000 spaces, "x"), trying the run from every position.
-  const refs = (blanks: string) => [...blanks].map(c => `&#${c.codePointAt(0)};`).join('');
+  const refs = (blanks: string) =>
+    [...blanks].map(c => `&#${c.codePointAt(0)};`).join('');
   const lead = escaped.length - escaped.trimStart().length;
   if (lead === escaped.length) return refs(escaped);
   const trail = escaped.length - escaped.trimEnd().length;
-  return refs(escaped.slice(0, lead)) + escaped.slice(lead, escaped.length - trail) + refs(escaped.slice(escaped.length - trail));
+  return (
+    refs(escaped.slice(0, lead)) +
+    escaped.slice(lead, escaped.length - trail) +
+    refs(escaped.slice(escaped.length - trail))
+  );
 }
 
 /** A Markdown inline code span long enough to hold any run of backticks in the value. */
 export function mdCode(value: unknown): string {
   const text = asText('mdCode', value);
-  if (CONTROL.test(text)) throw new EscapingError('mdCode', 'it contains a newline or control character');
-  if (text.trim() === '') throw new EscapingError('mdCode', 'a code span cannot show an empty or blank value');
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map(run => run.length));
+  if (CONTROL.test(text))
+    throw new EscapingError(
+      'mdCode',
+      'it contains a newline or control character',
+    );
+  if (text.trim() === '')
+    throw new EscapingError(
+      'mdCode',
+      'a code span cannot show an empty or blank value',
+    );
+  const longest = Math.max(
+    0,
+    ...(text.match(/`+/g) ?? []).map(run => run.length),
+  );
   const fence = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') ? ' ' : '';
+  const pad =
+    text.startsWith('`') || text.endsWith('`') || text.startsWith(' ')
+      ? ' '
+      : '';
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
 /** An integer literal, valid in every format we write. */
 export function int(value: unknown): string {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new EscapingError('int', `expected a whole number, got a ${typeof value}`);
+    throw new EscapingError(
+      'int',
+      `expected a whole number, got a ${typeof value}`,
+    );
   }
   return String(value);
 }

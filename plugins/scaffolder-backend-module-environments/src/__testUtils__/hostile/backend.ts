@@ -8,5 +8,7 @@ import { startScaffolderBackend } from '../backend';
  * the background. Dry-runs do not use the worker and are unaffected.
  */
 export function startSecurityBackend() {
-  return startScaffolderBackend({ config: { scaffolder: { concurrentTasksLimit: 0 } } });
+  return startScaffolderBackend({
+    config: { scaffolder: { concurrentTasksLimit: 0 } },
+  });
 }

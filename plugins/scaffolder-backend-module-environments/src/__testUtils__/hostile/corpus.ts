@@ -43,7 +43,10 @@ export interface HostileValue {
 
 const ESC = '\u001b';
 
-const families: Record<HostileFamily, (string | [label: string, value: string])[]> = {
+const families: Record<
+  HostileFamily,
+  (string | [label: string, value: string])[]
+> = {
   quote: [
     "'",
     '"',
@@ -100,7 +103,10 @@ const families: Record<HostileFamily, (string | [label: string, value: string])[
     ['SGR red', `${ESC}[31mred${ESC}[0m`],
     ['clear screen', `${ESC}[2J${ESC}[H`],
     ['OSC title', `${ESC}]0;pwned\u0007`],
-    ['OSC 8 link', `${ESC}]8;;https://evil.example/${ESC}\\click${ESC}]8;;${ESC}\\`],
+    [
+      'OSC 8 link',
+      `${ESC}]8;;https://evil.example/${ESC}\\click${ESC}]8;;${ESC}\\`,
+    ],
     ['C1 SGR', '\u009b31mred'],
     ['cursor up', `ok${ESC}[1A${ESC}[2Kfake`],
   ],
@@ -243,7 +249,17 @@ const families: Record<HostileFamily, (string | [label: string, value: string])[
     ['ALM (Arabic letter mark)', 'a\u061cb'],
     ['RLE/PDF', '\u202bx\u202c'],
   ],
-  'leading-dash': ['-x', '--help', '-rf', '--output=/etc/passwd', '-', '--', '-e x', '-n', '--kcl-source=/'],
+  'leading-dash': [
+    '-x',
+    '--help',
+    '-rf',
+    '--output=/etc/passwd',
+    '-',
+    '--',
+    '-e x',
+    '-n',
+    '--kcl-source=/',
+  ],
   glob: ['*', '?', '[a-z]', '**/*', '{a,b}', '!(x)', 'a*'],
   'empty-whitespace': [
     ['empty', ''],
@@ -257,13 +273,24 @@ const families: Record<HostileFamily, (string | [label: string, value: string])[
   oversize: [
     ['64 a (label + 1)', 'a'.repeat(64)],
     ['201 a (description + 1)', 'a'.repeat(201)],
-    ['254-char DNS name', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`],
+    [
+      '254-char DNS name',
+      `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`,
+    ],
     ['513 chars', 'x'.repeat(513)],
     ['10 kB', 'a'.repeat(10_000)],
     ['100 kB', 'b'.repeat(100_000)],
     ['100 kB multibyte', '\u00e9'.repeat(100_000)],
   ],
-  prototype: ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__', 'valueOf'],
+  prototype: [
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    '__defineGetter__',
+    'valueOf',
+  ],
   'slow-regex': [
     ['a x 50000 + !', `${'a'.repeat(50_000)}!`],
     ['- x 50000', '-'.repeat(50_000)],
@@ -280,21 +307,51 @@ const families: Record<HostileFamily, (string | [label: string, value: string])[
   ],
   'secret-shaped': [
     ['AWS access key id', 'AKIAIOSFODNN7EXAMPLE'],
-    ['AWS key pair', 'AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
-    ['1Password service-account token', 'ops_eyJzaWduSW5BZGRyZXNzIjoibXkuMXBhc3N3b3JkLmNvbSJ9'],
+    [
+      'AWS key pair',
+      'AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    ],
+    [
+      '1Password service-account token',
+      'ops_eyJzaWduSW5BZGRyZXNzIjoibXkuMXBhc3N3b3JkLmNvbSJ9',
+    ],
     ['PEM RSA private key header', '-----BEGIN RSA PRIVATE KEY-----'],
     ['PEM OpenSSH private key header', '-----BEGIN OPENSSH PRIVATE KEY-----'],
-    ['PEM private key with body', '-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-----END PRIVATE KEY-----'],
+    [
+      'PEM private key with body',
+      '-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-----END PRIVATE KEY-----',
+    ],
     // Issue 18: the shapes the red team pasted into development and staging fields.
-    ['GitHub personal access token', ['ghp', 'R8kz2LqW9mXv4TnB7cYd3FhJ6pQs1GaE5uKx'].join('_')],
-    ['GitHub fine-grained token', ['github', 'pat', '11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123456789abcdEFGH'].join('_')],
-    ['GitHub token in a sentence', `deploy with ${['ghp', 'R8kz2LqW9mXv4TnB7cYd3FhJ6pQs1GaE5uKx'].join('_')} please`],
+    [
+      'GitHub personal access token',
+      ['ghp', 'R8kz2LqW9mXv4TnB7cYd3FhJ6pQs1GaE5uKx'].join('_'),
+    ],
+    [
+      'GitHub fine-grained token',
+      [
+        'github',
+        'pat',
+        '11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123456789abcdEFGH',
+      ].join('_'),
+    ],
+    [
+      'GitHub token in a sentence',
+      `deploy with ${['ghp', 'R8kz2LqW9mXv4TnB7cYd3FhJ6pQs1GaE5uKx'].join('_')} please`,
+    ],
     ['AWS secret access key alone', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
     ['AWS access key id in a sentence', 'key AKIAIOSFODNN7EXAMPLE for prod'],
-    ['Slack bot token', ['xoxb', '1234567890', '0987654321', 'AbCdEfGhIjKlMnOpQrStUvWx'].join('-')],
+    [
+      'Slack bot token',
+      ['xoxb', '1234567890', '0987654321', 'AbCdEfGhIjKlMnOpQrStUvWx'].join(
+        '-',
+      ),
+    ],
     ['Cloudflare-API-token-like', 'Yh3kR9pLx2Vn7QwT5mBz_8cJd4Fs-6gHa1Ke0uWy'],
     ['random token', 'Tq7Lm2XvR9pK4wZ8nB3cY6hJ'],
-    ['1Password token in an entity name', 'group:default/ops_eyJzaWduSW5BZGRyZXNzIjoibXkuMXBhc3N3b3JkLmNvbSJ9'],
+    [
+      '1Password token in an entity name',
+      'group:default/ops_eyJzaWduSW5BZGRyZXNzIjoibXkuMXBhc3N3b3JkLmNvbSJ9',
+    ],
   ],
   // Issue 18: characters that print as nothing (Default_Ignorable_Code_Point, Cf, blanks, tags).
   invisible: [
@@ -307,7 +364,10 @@ const families: Record<HostileFamily, (string | [label: string, value: string])[
     ['BRAILLE PATTERN BLANK', 'media\u2800server'],
     ['VARIATION SELECTOR-16', 'media\ufe0f'],
     ['INHIBIT SYMMETRIC SWAPPING', 'a\u206ab'],
-    ['TAG LATIN SMALL LETTER A..Z (hidden text)', `media${[...'ignore previous'].map(c => String.fromCodePoint(0xe0000 + c.codePointAt(0)!)).join('')}`],
+    [
+      'TAG LATIN SMALL LETTER A..Z (hidden text)',
+      `media${[...'ignore previous'].map(c => String.fromCodePoint(0xe0000 + c.codePointAt(0)!)).join('')}`,
+    ],
     ['LANGUAGE TAG', 'a\u{e0001}b'],
     ['CANCEL TAG', 'a\u{e007f}'],
     ['WORD JOINER', 'a\u2060b'],
@@ -318,9 +378,13 @@ const families: Record<HostileFamily, (string | [label: string, value: string])[
 
 function build(): HostileValue[] {
   const values: HostileValue[] = [];
-  for (const [family, entries] of Object.entries(families) as [HostileFamily, (typeof families)[HostileFamily]][]) {
+  for (const [family, entries] of Object.entries(families) as [
+    HostileFamily,
+    (typeof families)[HostileFamily],
+  ][]) {
     for (const entry of entries) {
-      const [label, value] = typeof entry === 'string' ? [JSON.stringify(entry), entry] : entry;
+      const [label, value] =
+        typeof entry === 'string' ? [JSON.stringify(entry), entry] : entry;
       values.push({ family, label: `${family}: ${label}`, value });
     }
   }
@@ -331,7 +395,9 @@ function build(): HostileValue[] {
 export const hostileCorpus: readonly HostileValue[] = build();
 
 /** The secret-shaped values: what must never be echoed in our messages or outputs. */
-export const secretShaped: readonly HostileValue[] = hostileCorpus.filter(v => v.family === 'secret-shaped');
+export const secretShaped: readonly HostileValue[] = hostileCorpus.filter(
+  v => v.family === 'secret-shaped',
+);
 
 /** Keys that try prototype pollution when added to form values or to a service object. */
 export const prototypeKeys = ['__proto__', 'constructor'] as const;
@@ -342,15 +408,21 @@ export const prototypeKeys = ['__proto__', 'constructor'] as const;
  */
 export function deeplyNested(levels: number, as: 'array' | 'object'): unknown {
   let value: unknown = 'hostile-corpus';
-  for (let i = 0; i < levels; i++) value = as === 'array' ? [value] : { a: value };
+  for (let i = 0; i < levels; i++)
+    value = as === 'array' ? [value] : { a: value };
   return value;
 }
 
 /** A value for a prototype key: an object that would pollute Object.prototype if merged. */
-export const pollutingValue = { polluted: 'hostile-corpus', prototype: { polluted: 'hostile-corpus' } };
+export const pollutingValue = {
+  polluted: 'hostile-corpus',
+  prototype: { polluted: 'hostile-corpus' },
+};
 
 /** A short printable description of a value, for messages. */
 export function show(value: string): string {
-  const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  const shown = JSON.stringify(
+    value.length > 60 ? `${value.slice(0, 60)}...` : value,
+  );
   return value.length > 60 ? `${shown} (${value.length} chars)` : shown;
 }

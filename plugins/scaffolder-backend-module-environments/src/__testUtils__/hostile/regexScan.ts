@@ -13,7 +13,21 @@ export interface FoundRegex {
   line: number;
 }
 
-const KEYWORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'case', 'in', 'of', 'new', 'delete', 'void', 'throw', 'else', 'do', 'yield', 'await']);
+const KEYWORDS_BEFORE_EXPRESSION = new Set([
+  'return',
+  'typeof',
+  'case',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'else',
+  'do',
+  'yield',
+  'await',
+]);
 const PUNCTUATION_BEFORE_EXPRESSION = new Set('(,=:[!&|?{};+-*%<>~^'.split(''));
 
 /** Every regex literal in `text`, in order. */
@@ -38,17 +52,26 @@ export function findRegexLiterals(text: string): FoundRegex[] {
     while (i < text.length) {
       const c = text[i];
       if (c === '\\') i += 2;
-      else if (c === '[') (inClass = true), i++;
-      else if (c === ']') (inClass = false), i++;
-      else if (c === '/' && !inClass) break;
-      else if (c === '\n') throw new Error(`Unterminated regex literal at line ${lineAt(start)}`);
+      else if (c === '[') {
+        inClass = true;
+        i++;
+      } else if (c === ']') {
+        inClass = false;
+        i++;
+      } else if (c === '/' && !inClass) break;
+      else if (c === '\n')
+        throw new Error(`Unterminated regex literal at line ${lineAt(start)}`);
       else i++;
     }
     const source = text.slice(start + 1, i);
     i++;
     const flagsStart = i;
     while (i < text.length && /[a-z]/.test(text[i])) i++;
-    found.push({ source, flags: text.slice(flagsStart, i), line: lineAt(start) });
+    found.push({
+      source,
+      flags: text.slice(flagsStart, i),
+      line: lineAt(start),
+    });
   }
 
   function template() {
@@ -80,7 +103,11 @@ export function findRegexLiterals(text: string): FoundRegex[] {
       } else if (c === '`') {
         template();
       } else if (c === '/') {
-        if (last === '' || PUNCTUATION_BEFORE_EXPRESSION.has(last) || KEYWORDS_BEFORE_EXPRESSION.has(last)) {
+        if (
+          last === '' ||
+          PUNCTUATION_BEFORE_EXPRESSION.has(last) ||
+          KEYWORDS_BEFORE_EXPRESSION.has(last)
+        ) {
           readRegex();
           last = ')';
         } else {

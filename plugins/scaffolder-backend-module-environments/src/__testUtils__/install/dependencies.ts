@@ -13,7 +13,12 @@ const BUILTINS = new Set(builtinModules);
 
 /** The package a module specifier names, or undefined for relative paths and Node built-ins. */
 export function packageName(specifier: string): string | undefined {
-  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return undefined;
+  if (
+    specifier.startsWith('.') ||
+    specifier.startsWith('/') ||
+    specifier.startsWith('node:')
+  )
+    return undefined;
   const [first, second] = specifier.split('/');
   if (BUILTINS.has(first)) return undefined;
   return first.startsWith('@') ? `${first}/${second}` : first;
@@ -34,7 +39,10 @@ export function specifiersIn(text: string): string[] {
   return found;
 }
 
-async function walk(dir: string, keep: (file: string) => boolean): Promise<string[]> {
+async function walk(
+  dir: string,
+  keep: (file: string) => boolean,
+): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
     entries.map(entry => {
@@ -46,7 +54,9 @@ async function walk(dir: string, keep: (file: string) => boolean): Promise<strin
   return nested.flat();
 }
 
-async function packagesOfFiles(files: string[]): Promise<Map<string, string[]>> {
+async function packagesOfFiles(
+  files: string[],
+): Promise<Map<string, string[]>> {
   const byPackage = new Map<string, string[]>();
   for (const file of files) {
     for (const specifier of specifiersIn(await readFile(file, 'utf8'))) {
@@ -58,12 +68,18 @@ async function packagesOfFiles(files: string[]): Promise<Map<string, string[]>> 
 }
 
 /** Packages required by the built JavaScript under `distDir`. */
-export async function packagesOfBuiltCode(distDir: string): Promise<Map<string, string[]>> {
-  return packagesOfFiles(await walk(distDir, file => /\.(?:c|m)?js$/.test(file)));
+export async function packagesOfBuiltCode(
+  distDir: string,
+): Promise<Map<string, string[]>> {
+  return packagesOfFiles(
+    await walk(distDir, file => /\.(?:c|m)?js$/.test(file)),
+  );
 }
 
 /** Packages imported by the bundled type declarations under `distDir`. */
-export async function packagesOfDeclarations(distDir: string): Promise<Map<string, string[]>> {
+export async function packagesOfDeclarations(
+  distDir: string,
+): Promise<Map<string, string[]>> {
   return packagesOfFiles(await walk(distDir, file => file.endsWith('.d.ts')));
 }
 
@@ -76,14 +92,23 @@ async function isFile(file: string): Promise<boolean> {
 
 async function resolveSource(from: string, specifier: string): Promise<string> {
   const base = path.resolve(path.dirname(from), specifier);
-  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, path.join(base, 'index.ts')]) {
+  for (const candidate of [
+    base,
+    `${base}.ts`,
+    `${base}.tsx`,
+    path.join(base, 'index.ts'),
+  ]) {
     if (await isFile(candidate)) return candidate;
   }
-  throw new Error(`${from} imports ${specifier}, which resolves to no source file`);
+  throw new Error(
+    `${from} imports ${specifier}, which resolves to no source file`,
+  );
 }
 
 /** Packages imported by every source file reachable from `entry` through relative imports. */
-export async function packagesOfSourceGraph(entry: string): Promise<{ packages: Map<string, string[]>; files: string[] }> {
+export async function packagesOfSourceGraph(
+  entry: string,
+): Promise<{ packages: Map<string, string[]>; files: string[] }> {
   const seen = new Set<string>();
   const queue = [entry];
   while (queue.length > 0) {
@@ -91,7 +116,8 @@ export async function packagesOfSourceGraph(entry: string): Promise<{ packages: 
     if (seen.has(file)) continue;
     seen.add(file);
     for (const specifier of specifiersIn(await readFile(file, 'utf8'))) {
-      if (specifier.startsWith('.')) queue.push(await resolveSource(file, specifier));
+      if (specifier.startsWith('.'))
+        queue.push(await resolveSource(file, specifier));
     }
   }
   const files = [...seen].sort();

@@ -1,13 +1,20 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import {
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { MODULE_DIR, REPO_ROOT } from './packModule';
-import { runOrFail, tail, userEnv } from './processes';
+import { apiClient, ApiClient } from '../http';
+import { runOrFail, startService, userEnv } from '../processes';
 
 /**
  * A brand-new Backstage backend in a temporary directory, made only of standard Backstage packages
@@ -15,7 +22,8 @@ import { runOrFail, tail, userEnv } from './processes';
  * after following README.md. Nothing in it links back to this repository.
  */
 
-export const PACKAGE_NAME = '@unifi-cloudflare-glue/plugin-scaffolder-backend-module-environments';
+export const PACKAGE_NAME =
+  '@unifi-cloudflare-glue/plugin-scaffolder-backend-module-environments';
 
 /** The standard packages of the fresh backend; their versions come from this package's devDependencies. */
 export const STANDARD_PACKAGES = [
@@ -33,15 +41,27 @@ const CACHE_FORMAT = 2;
 /** The lockfile of the standard packages alone, kept to reset the cached backend before each run. */
 const BASE_LOCK = 'package-lock.standard.json';
 
-export async function freshBackendPackageJson(): Promise<Record<string, unknown>> {
-  const own = JSON.parse(await readFile(path.join(MODULE_DIR, 'package.json'), 'utf8'));
+export async function freshBackendPackageJson(): Promise<
+  Record<string, unknown>
+> {
+  const own = JSON.parse(
+    await readFile(path.join(MODULE_DIR, 'package.json'), 'utf8'),
+  );
   const dependencies: Record<string, string> = {};
   for (const name of STANDARD_PACKAGES) {
     const version = own.devDependencies?.[name];
-    if (!version) throw new Error(`${name} is not in ${PACKAGE_NAME}'s devDependencies, so its version is unknown`);
+    if (!version)
+      throw new Error(
+        `${name} is not in ${PACKAGE_NAME}'s devDependencies, so its version is unknown`,
+      );
     dependencies[name] = version;
   }
-  return { name: 'fresh-backstage-backend', version: '0.0.0', private: true, dependencies };
+  return {
+    name: 'fresh-backstage-backend',
+    version: '0.0.0',
+    private: true,
+    dependencies,
+  };
 }
 
 /**
@@ -54,19 +74,28 @@ export async function readmeInstallLine(): Promise<string> {
     .flatMap(match => match[1].split('\n'))
     .filter(line => line.includes('backend.add('));
   if (lines.length !== 1) {
-    throw new Error(`README.md should show exactly one backend.add(...) line in a ts code block; found ${lines.length}`);
+    throw new Error(
+      `README.md should show exactly one backend.add(...) line in a ts code block; found ${lines.length}`,
+    );
   }
   return lines[0].trim();
 }
 
 /** Where cached backends live: outside any repository, so that no parent node_modules is visible. */
 export function cacheRoot(): string {
-  return process.env.INSTALL_TEST_CACHE_DIR ?? path.join(os.tmpdir(), 'unifi-cloudflare-glue-install-test');
+  return (
+    process.env.INSTALL_TEST_CACHE_DIR ??
+    path.join(os.tmpdir(), 'unifi-cloudflare-glue-install-test')
+  );
 }
 
 /** Node resolution walks up the tree: a node_modules above the backend would hide a missing dependency. */
 function assertNoParentNodeModules(dir: string) {
-  for (let parent = path.dirname(dir); parent !== path.dirname(parent); parent = path.dirname(parent)) {
+  for (
+    let parent = path.dirname(dir);
+    parent !== path.dirname(parent);
+    parent = path.dirname(parent)
+  ) {
     if (existsSync(path.join(parent, 'node_modules'))) {
       throw new Error(
         `${path.join(parent, 'node_modules')} exists above the fresh backend ${dir}; Node would resolve packages from it. ` +
@@ -75,7 +104,9 @@ function assertNoParentNodeModules(dir: string) {
     }
   }
   if (path.resolve(dir).startsWith(REPO_ROOT + path.sep)) {
-    throw new Error(`The fresh backend ${dir} must not live inside the repository ${REPO_ROOT}`);
+    throw new Error(
+      `The fresh backend ${dir} must not live inside the repository ${REPO_ROOT}`,
+    );
   }
 }
 
@@ -97,15 +128,32 @@ export interface PreparedBackend {
 
 const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund'];
 
+/** A backend directory with the standard packages installed, before the module's tarball. */
+export interface StandardBackend {
+  dir: string;
+  packageJson: Record<string, unknown>;
+  /** Whether the standard packages came from the cache. */
+  cached: boolean;
+  timings: Record<string, number>;
+}
+
 /**
  * Installs the standard packages (once per package.json, Node ABI and platform: the directory is
- * cached) and then the module's tarball, and writes src/index.js and app-config.yaml.
+ * cached). Needs nothing of the module, so it can run while the module is built and packed.
  */
-export async function prepareBackend(tarball: string, port: number): Promise<PreparedBackend> {
+export async function prepareStandardBackend(): Promise<StandardBackend> {
   const timings: Record<string, number> = {};
   const packageJson = await freshBackendPackageJson();
   const key = createHash('sha256')
-    .update(JSON.stringify({ packageJson, CACHE_FORMAT, abi: process.versions.modules, platform: process.platform, arch: process.arch }))
+    .update(
+      JSON.stringify({
+        packageJson,
+        CACHE_FORMAT,
+        abi: process.versions.modules,
+        platform: process.platform,
+        arch: process.arch,
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
   const root = cacheRoot();
@@ -121,40 +169,85 @@ export async function prepareBackend(tarball: string, port: number): Promise<Pre
     const partial = `${dir}.partial-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true });
-    await writeFile(path.join(partial, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
-    const installed = await runOrFail('npm install of the standard Backstage packages', 'npm', ['install', ...NPM_FLAGS], {
-      cwd: partial,
-    });
+    await writeFile(
+      path.join(partial, 'package.json'),
+      `${JSON.stringify(packageJson, null, 2)}\n`,
+    );
+    const installed = await runOrFail(
+      'npm install of the standard Backstage packages',
+      'npm',
+      ['install', ...NPM_FLAGS],
+      {
+        cwd: partial,
+      },
+    );
     timings.installStandardPackages = installed.ms;
     await writeFile(path.join(partial, 'install.log'), installed.output);
-    await copyFile(path.join(partial, 'package-lock.json'), path.join(partial, BASE_LOCK));
-    await writeFile(path.join(partial, '.install-complete'), new Date().toISOString());
+    await copyFile(
+      path.join(partial, 'package-lock.json'),
+      path.join(partial, BASE_LOCK),
+    );
+    await writeFile(
+      path.join(partial, '.install-complete'),
+      new Date().toISOString(),
+    );
     await rm(dir, { recursive: true, force: true });
     await rename(partial, dir);
     // Backends of other package.json versions are stale now, and so are partial installs of
     // runs that no longer exist.
     for (const entry of await readdir(root)) {
       const partialOf = /\.partial-(\d+)$/.exec(entry);
-      const stale = partialOf ? !isRunning(Number(partialOf[1])) : entry.startsWith('backend-') && entry !== path.basename(dir);
-      if (stale) await rm(path.join(root, entry), { recursive: true, force: true });
+      const stale = partialOf
+        ? !isRunning(Number(partialOf[1]))
+        : entry.startsWith('backend-') && entry !== path.basename(dir);
+      if (stale)
+        await rm(path.join(root, entry), { recursive: true, force: true });
     }
   }
+  return { dir, packageJson, cached, timings };
+}
+
+/**
+ * Installs the module's tarball into a standard backend (from {@link prepareStandardBackend}, or
+ * prepared now), and writes src/index.js and app-config.yaml.
+ */
+export async function prepareBackend(
+  tarball: string,
+  port: number,
+  standard?: StandardBackend,
+): Promise<PreparedBackend> {
+  const { dir, packageJson, cached, timings } =
+    standard ?? (await prepareStandardBackend());
 
   // The tarball, installed as a user would (`npm install ./file.tgz` saves it in package.json, where
   // Backstage finds its configuration schema), on top of the cached standard packages: package.json
   // and the lockfile go back to their state before any tarball, and the previous run's copy of the
   // module is removed so that npm cannot keep it.
-  await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
-  await copyFile(path.join(dir, BASE_LOCK), path.join(dir, 'package-lock.json'));
-  await rm(path.join(dir, 'node_modules', ...PACKAGE_NAME.split('/')), { recursive: true, force: true });
+  await writeFile(
+    path.join(dir, 'package.json'),
+    `${JSON.stringify(packageJson, null, 2)}\n`,
+  );
+  await copyFile(
+    path.join(dir, BASE_LOCK),
+    path.join(dir, 'package-lock.json'),
+  );
+  await rm(path.join(dir, 'node_modules', ...PACKAGE_NAME.split('/')), {
+    recursive: true,
+    force: true,
+  });
   for (const entry of await readdir(dir)) {
     if (entry.endsWith('.tgz')) await rm(path.join(dir, entry));
   }
   await copyFile(tarball, path.join(dir, path.basename(tarball)));
   timings.installTarball = (
-    await runOrFail('npm install of the packed module', 'npm', ['install', ...NPM_FLAGS, `./${path.basename(tarball)}`], {
-      cwd: dir,
-    })
+    await runOrFail(
+      'npm install of the packed module',
+      'npm',
+      ['install', ...NPM_FLAGS, `./${path.basename(tarball)}`],
+      {
+        cwd: dir,
+      },
+    )
   ).ms;
 
   const line = await readmeInstallLine();
@@ -188,10 +281,27 @@ export async function prepareBackend(tarball: string, port: number): Promise<Pre
         auth: { dangerouslyDisableDefaultAuthPolicy: true },
       },
       catalog: {
-        rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Template', 'Group', 'User'] }],
+        rules: [
+          {
+            allow: [
+              'Component',
+              'System',
+              'API',
+              'Resource',
+              'Location',
+              'Template',
+              'Group',
+              'User',
+            ],
+          },
+        ],
         locations: [
           // Registering the templates as README.md says, from this repository's catalog-info.yaml.
-          { type: 'file', target: path.join(REPO_ROOT, 'catalog-info.yaml'), rules: [{ allow: ['Component', 'Location', 'Template'] }] },
+          {
+            type: 'file',
+            target: path.join(REPO_ROOT, 'catalog-info.yaml'),
+            rules: [{ allow: ['Component', 'Location', 'Template'] }],
+          },
         ],
       },
     }),
@@ -199,95 +309,40 @@ export async function prepareBackend(tarball: string, port: number): Promise<Pre
   return { dir, cached, timings };
 }
 
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface RunningBackend {
   baseUrl: string;
   /** Everything the backend printed so far. */
   output(): string;
-  request(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }>;
+  request: ApiClient['request'];
+  /** The HTTP client of the backend. */
+  api: ApiClient;
   stop(): Promise<void>;
 }
 
 /** Starts `node src/index.js --config app-config.yaml` and waits until the backend is ready. */
-export async function startBackend(dir: string, port: number, timeoutMs = 180_000): Promise<RunningBackend> {
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('node', ['src/index.js', '--config', 'app-config.yaml'], {
+export async function startBackend(
+  dir: string,
+  port: number,
+  timeoutMs = 180_000,
+): Promise<RunningBackend> {
+  const api = apiClient(`http://127.0.0.1:${port}`, undefined, {
+    timeoutMs: 60_000,
+  });
+  const service = await startService({
+    name: 'the fresh backend',
+    command: 'node',
+    args: ['src/index.js', '--config', 'app-config.yaml'],
     cwd: dir,
     env: userEnv({ NODE_ENV: 'production' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    logFile: path.join(dir, 'backend.log'),
+    ready: api.isReady,
+    timeoutMs,
   });
-  let output = '';
-  const log = createWriteStream(path.join(dir, 'backend.log'));
-  const collect = (chunk: Buffer) => {
-    output += chunk;
-    log.write(chunk);
+  return {
+    baseUrl: api.baseUrl,
+    output: service.output,
+    request: api.request,
+    api,
+    stop: () => service.stop(),
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  let exited: number | null | undefined;
-  const exit = new Promise<void>(resolve =>
-    child.on('exit', code => {
-      exited = code;
-      resolve();
-    }),
-  );
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  async function stop() {
-    process.removeListener('exit', killOnExit);
-    if (exited === undefined) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exit;
-      clearTimeout(timer);
-    }
-    log.end();
-  }
-
-  async function request(method: string, route: string, body?: unknown) {
-    const response = await fetch(`${baseUrl}${route}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // Not JSON: keep the text for the error message.
-    }
-    return { status: response.status, body: parsed as any };
-  }
-
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exited !== undefined) {
-      await stop();
-      throw new Error(`The fresh backend exited with code ${exited} before it was ready:\n${tail(output)}`);
-    }
-    const ready = await request('GET', '/.backstage/health/v1/readiness').then(
-      r => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`The fresh backend was not ready after ${timeoutMs / 1000} s:\n${tail(output)}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-  return { baseUrl, output: () => output, request, stop };
 }

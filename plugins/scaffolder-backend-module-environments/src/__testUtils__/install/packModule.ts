@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
-import { run, runOrFail, tail, userEnv } from './processes';
+import { run, runOrFail, tail, userEnv } from '../processes';
 import { PACKAGE_DIR } from '../paths';
 
 /** This package's directory and the repository root. */
@@ -30,13 +38,16 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const nested = await Promise.all(
     entries.map(async entry => {
       const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-      return entry.isDirectory() ? listFiles(path.join(dir, entry.name), relative) : [relative];
+      return entry.isDirectory()
+        ? listFiles(path.join(dir, entry.name), relative)
+        : [relative];
     }),
   );
   return nested.flat().sort();
 }
 
-const bin = (name: string) => path.join(REPO_ROOT, 'node_modules', '.bin', name);
+const bin = (name: string) =>
+  path.join(REPO_ROOT, 'node_modules', '.bin', name);
 
 /**
  * Builds and packs the module the way it is published: type declarations with tsc, then
@@ -72,50 +83,93 @@ export async function buildAndPack(workDir: string): Promise<PackedModule> {
   );
   // tsc writes the declarations even when it finds type errors; those are reported separately
   // (`typeErrors`) so that a type error does not hide whether the package installs and runs.
-  const declarations = path.join(REPO_ROOT, 'dist-types', path.relative(REPO_ROOT, MODULE_DIR), 'src', 'index.d.ts');
+  const declarations = path.join(
+    REPO_ROOT,
+    'dist-types',
+    path.relative(REPO_ROOT, MODULE_DIR),
+    'src',
+    'index.d.ts',
+  );
   await rm(declarations, { force: true });
-  const tsc = await run(bin('tsc'), ['-p', tsconfig, '--pretty', 'false'], { cwd: REPO_ROOT });
+  const tsc = await run(bin('tsc'), ['-p', tsconfig, '--pretty', 'false'], {
+    cwd: REPO_ROOT,
+  });
   timings.tsc = tsc.ms;
   if (!existsSync(declarations)) {
-    throw new Error(`tsc (exit ${tsc.code}) wrote no ${path.relative(REPO_ROOT, declarations)}:\n${tail(tsc.output)}`);
+    throw new Error(
+      `tsc (exit ${tsc.code}) wrote no ${path.relative(REPO_ROOT, declarations)}:\n${tail(tsc.output)}`,
+    );
   }
   const typeErrors = tsc.code === 0 ? undefined : tsc.output;
   timings.build = (
-    await runOrFail('backstage-cli package build', bin('backstage-cli'), ['package', 'build'], { cwd: MODULE_DIR })
+    await runOrFail(
+      'backstage-cli package build',
+      bin('backstage-cli'),
+      ['package', 'build'],
+      { cwd: MODULE_DIR },
+    )
   ).ms;
 
   const started = Date.now();
-  const pkg = JSON.parse(await readFile(path.join(MODULE_DIR, 'package.json'), 'utf8'));
-  const stage = path.join(REPO_ROOT, 'node_modules', '.cache', 'install-test', `stage-${process.pid}`);
+  const pkg = JSON.parse(
+    await readFile(path.join(MODULE_DIR, 'package.json'), 'utf8'),
+  );
+  const stage = path.join(
+    REPO_ROOT,
+    'node_modules',
+    '.cache',
+    'install-test',
+    `stage-${process.pid}`,
+  );
   await rm(stage, { recursive: true, force: true });
   await mkdir(stage, { recursive: true });
   try {
     // npm packs package.json, README, LICENSE and what `files` names; CHANGELOG must be listed.
     const topLevel = await readdir(MODULE_DIR);
-    const always = topLevel.filter(name => /^(package\.json|readme|license|licence)/i.test(name));
+    const always = topLevel.filter(name =>
+      /^(package\.json|readme|license|licence)/i.test(name),
+    );
     for (const name of new Set([...always, ...(pkg.files as string[])])) {
-      await cp(path.join(MODULE_DIR, name), path.join(stage, name), { recursive: true });
+      await cp(path.join(MODULE_DIR, name), path.join(stage, name), {
+        recursive: true,
+      });
     }
     const packDir = path.join(workDir, 'pack');
     await mkdir(packDir, { recursive: true });
-    await runOrFail('npm pack', 'npm', ['pack', '--pack-destination', packDir], { cwd: stage, env: userEnv() });
-    const [tarballName, ...more] = (await readdir(packDir)).filter(name => name.endsWith('.tgz'));
+    await runOrFail(
+      'npm pack',
+      'npm',
+      ['pack', '--pack-destination', packDir],
+      { cwd: stage, env: userEnv() },
+    );
+    const [tarballName, ...more] = (await readdir(packDir)).filter(name =>
+      name.endsWith('.tgz'),
+    );
     if (!tarballName || more.length > 0) {
-      throw new Error(`npm pack should write exactly one tarball into ${packDir}; found ${[tarballName, ...more]}`);
+      throw new Error(
+        `npm pack should write exactly one tarball into ${packDir}; found ${[tarballName, ...more]}`,
+      );
     }
     const tarball = path.join(packDir, tarballName);
     timings.pack = Date.now() - started;
 
     const extractedDir = path.join(workDir, 'extracted');
     await mkdir(extractedDir, { recursive: true });
-    await runOrFail('Extracting the tarball', 'tar', ['-xzf', tarball, '-C', extractedDir], { cwd: workDir });
+    await runOrFail(
+      'Extracting the tarball',
+      'tar',
+      ['-xzf', tarball, '-C', extractedDir],
+      { cwd: workDir },
+    );
     const packageRoot = path.join(extractedDir, 'package');
     return {
       tarball,
       size: (await stat(tarball)).size,
       files: await listFiles(packageRoot),
       extractedDir: packageRoot,
-      packageJson: JSON.parse(await readFile(path.join(packageRoot, 'package.json'), 'utf8')),
+      packageJson: JSON.parse(
+        await readFile(path.join(packageRoot, 'package.json'), 'utf8'),
+      ),
       typeErrors,
       timings,
     };

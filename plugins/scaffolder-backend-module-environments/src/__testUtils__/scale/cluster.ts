@@ -1,12 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from '../backend';
-import { apiClient, ApiClient } from './api';
+import { apiClient, ApiClient, freePort } from '../http';
+import { Service, startService } from '../processes';
 import { connectionParts } from './postgres';
 import { PACKAGE_DIR } from '../paths';
 
@@ -19,6 +18,8 @@ export interface Replica {
   port: number;
   api: ApiClient;
   process: ChildProcess;
+  /** The process, started and stopped by the one process runner. */
+  service: Service;
   logFile: string;
   /** Resolves with the exit code or signal once the process has ended. */
   exited: Promise<number | string>;
@@ -46,14 +47,6 @@ export interface ClusterOptions {
   withoutWorkspaceProvider?: boolean;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
-
 /**
  * Backend replicas as separate processes (src/__testUtils__/scale/replica.ts), each started with
  * app-config.production.yaml plus a file of test settings, all on one PostgreSQL database, each
@@ -70,17 +63,23 @@ export class Cluster {
     if (!this.options.withoutWorkspaceProvider) return PRODUCTION_CONFIG;
     const config = parse(await readFile(PRODUCTION_CONFIG, 'utf8'));
     if (!config?.scaffolder?.taskRecovery?.workspaceProvider) {
-      throw new Error(`${PRODUCTION_CONFIG} sets no scaffolder.taskRecovery.workspaceProvider to leave out`);
+      throw new Error(
+        `${PRODUCTION_CONFIG} sets no scaffolder.taskRecovery.workspaceProvider to leave out`,
+      );
     }
     delete config.scaffolder.taskRecovery.workspaceProvider;
-    const file = path.join(this.options.directory, 'app-config.production-without-workspace-provider.yaml');
+    const file = path.join(
+      this.options.directory,
+      'app-config.production-without-workspace-provider.yaml',
+    );
     await writeFile(file, stringify(config), 'utf8');
     return file;
   }
 
   /** Starts a replica and waits (bounded) until its readiness endpoint answers 200. */
   async start(id: string, timeoutMs = 120_000): Promise<Replica> {
-    const { directory, connectionString, database, catalogFiles } = this.options;
+    const { directory, connectionString, database, catalogFiles } =
+      this.options;
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const workingDirectory = path.join(directory, `work-${id}`);
@@ -95,22 +94,40 @@ export class Cluster {
         database: { pluginDivisionMode: 'schema', connection: { database } },
       },
       catalog: {
-        locations: [path.join(REPO_ROOT, 'catalog-info.yaml'), ...catalogFiles].map(target => ({ type: 'file', target })),
+        locations: [
+          path.join(REPO_ROOT, 'catalog-info.yaml'),
+          ...catalogFiles,
+        ].map(target => ({ type: 'file', target })),
       },
-      ...(this.options.scaffolder ? { scaffolder: this.options.scaffolder } : {}),
+      ...(this.options.scaffolder
+        ? { scaffolder: this.options.scaffolder }
+        : {}),
       ...(this.options.localRepositories
-        ? { unifiCloudflare: { localPublisher: { enabled: true, directory: this.options.localRepositories } } }
+        ? {
+            unifiCloudflare: {
+              localPublisher: {
+                enabled: true,
+                directory: this.options.localRepositories,
+              },
+            },
+          }
         : {}),
     };
     const overridesFile = path.join(directory, `app-config.${id}.yaml`);
     await writeFile(overridesFile, stringify(overrides), 'utf8');
 
-    const { host, port: pgPort, user, password } = connectionParts(connectionString);
+    const {
+      host,
+      port: pgPort,
+      user,
+      password,
+    } = connectionParts(connectionString);
     const logFile = path.join(directory, `${id}.log`);
-    const log = createWriteStream(logFile);
-    const child = spawn(
-      process.execPath,
-      [
+    const api = apiClient(baseUrl, this.token, { timeoutMs: 60_000 });
+    const service = await startService({
+      name: `replica ${id}`,
+      command: process.execPath,
+      args: [
         '--require',
         require.resolve('@backstage/cli/config/nodeTransform.cjs'),
         REPLICA_ENTRY,
@@ -119,47 +136,36 @@ export class Cluster {
         '--config',
         overridesFile,
       ],
-      {
-        cwd: PACKAGE_DIR,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_ENV: 'production',
-          SCALE_REPLICA_ID: id,
-          BACKEND_BASE_URL: baseUrl,
-          APP_BASE_URL: baseUrl,
-          BACKEND_PORT: String(port),
-          BACKEND_API_TOKEN: this.token,
-          POSTGRES_HOST: host,
-          POSTGRES_PORT: pgPort,
-          POSTGRES_USER: user,
-          POSTGRES_PASSWORD: password,
-        },
+      cwd: PACKAGE_DIR,
+      logFile,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'production',
+        SCALE_REPLICA_ID: id,
+        BACKEND_BASE_URL: baseUrl,
+        APP_BASE_URL: baseUrl,
+        BACKEND_PORT: String(port),
+        BACKEND_API_TOKEN: this.token,
+        POSTGRES_HOST: host,
+        POSTGRES_PORT: pgPort,
+        POSTGRES_USER: user,
+        POSTGRES_PASSWORD: password,
       },
-    );
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    const exited = new Promise<number | string>(resolve =>
-      child.once('exit', (code, signal) => resolve(signal ?? code ?? 'unknown')),
-    );
-    const replica: Replica = { id, port, api: apiClient(baseUrl, this.token), process: child, logFile, exited };
+      ready: api.isReady,
+      timeoutMs,
+    });
+    const replica: Replica = {
+      id,
+      port,
+      api,
+      process: service.process,
+      service,
+      logFile,
+      exited: service.exited,
+    };
     this.replicas.push(replica);
-
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`Replica ${id} exited during start-up:\n${await this.tail(replica)}`);
-      }
-      try {
-        const response = await fetch(`${baseUrl}/.backstage/health/v1/readiness`, { signal: AbortSignal.timeout(2_000) });
-        if (response.ok) return replica;
-      } catch {
-        // Not listening yet.
-      }
-      if (Date.now() > deadline) throw new Error(`Replica ${id} not ready after ${timeoutMs} ms:\n${await this.tail(replica)}`);
-      await new Promise(resolve => setTimeout(resolve, 500));
-    }
+    return replica;
   }
 
   /** The last lines a replica logged, for failure messages. */
@@ -170,27 +176,24 @@ export class Cluster {
 
   /** Kills a replica the hard way (no shutdown hooks run) and waits until it is gone. */
   async kill(replica: Replica): Promise<void> {
-    replica.process.kill('SIGKILL');
-    await replica.exited;
+    await replica.service.kill();
   }
 
   /** Stops every replica still running: SIGTERM, then SIGKILL after a grace period. */
   async stopAll(graceMs = 5_000): Promise<void> {
     await Promise.all(
-      this.replicas.map(async replica => {
-        if (replica.process.exitCode !== null || replica.process.signalCode !== null) return;
-        replica.process.kill('SIGTERM');
-        const timer = setTimeout(() => replica.process.kill('SIGKILL'), graceMs);
-        await replica.exited;
-        clearTimeout(timer);
-      }),
+      this.replicas.map(replica => replica.service.stop(graceMs)),
     );
   }
 
   /** Kills every replica at once, synchronously: for process exit handlers. */
   killAllNow(): void {
     for (const replica of this.replicas) {
-      if (replica.process.exitCode === null && replica.process.signalCode === null) replica.process.kill('SIGKILL');
+      if (
+        replica.process.exitCode === null &&
+        replica.process.signalCode === null
+      )
+        replica.process.kill('SIGKILL');
     }
   }
 }

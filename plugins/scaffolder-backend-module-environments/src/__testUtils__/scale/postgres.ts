@@ -1,6 +1,7 @@
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 
-const CONNECTION_VARIABLE = /^BACKSTAGE_TEST_DATABASE_POSTGRES(\d+)_CONNECTION_STRING$/;
+const CONNECTION_VARIABLE =
+  /^BACKSTAGE_TEST_DATABASE_POSTGRES(\d+)_CONNECTION_STRING$/;
 
 /**
  * The PostgreSQL that TestDatabases can use here: the newest major with a connection string in
@@ -8,14 +9,20 @@ const CONNECTION_VARIABLE = /^BACKSTAGE_TEST_DATABASE_POSTGRES(\d+)_CONNECTION_S
  * Undefined when none is set: the tests then skip PostgreSQL, unless
  * UNIFI_CLOUDFLARE_REQUIRE_POSTGRES is set (as in CI), where they fail instead.
  */
-export function configuredPostgres(): { id: TestDatabaseId; connectionString: string } | undefined {
+export function configuredPostgres():
+  { id: TestDatabaseId; connectionString: string } | undefined {
   const majors = Object.keys(process.env)
     .map(name => CONNECTION_VARIABLE.exec(name))
-    .filter((match): match is RegExpExecArray => Boolean(match && process.env[match[0]]))
+    .filter((match): match is RegExpExecArray =>
+      Boolean(match && process.env[match[0]]),
+    )
     .map(match => Number(match[1]))
     .sort((a, b) => b - a);
   if (majors.length > 0) {
-    const connectionString = process.env[`BACKSTAGE_TEST_DATABASE_POSTGRES${majors[0]}_CONNECTION_STRING`]!;
+    const connectionString =
+      process.env[
+        `BACKSTAGE_TEST_DATABASE_POSTGRES${majors[0]}_CONNECTION_STRING`
+      ]!;
     return { id: `POSTGRES_${majors[0]}` as TestDatabaseId, connectionString };
   }
   if (process.env.UNIFI_CLOUDFLARE_REQUIRE_POSTGRES) {

@@ -1,9 +1,13 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
-import { createTemplateAction, scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  scaffolderActionsExtensionPoint,
+} from '@backstage/plugin-scaffolder-node';
 import { createHash } from 'node:crypto';
 import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { waitUntil } from '../waitUntil';
 
 /** The id of the test-only action that records where a step ran and what its workspace holds. */
 export const RECORD_ACTION_ID = 'scaleTest:workspace:record';
@@ -24,22 +28,32 @@ async function listFiles(root: string, dir = root): Promise<string[]> {
     entries.map(async entry => {
       const absolute = path.join(dir, entry.name);
       if (entry.isDirectory()) return listFiles(root, absolute);
-      return entry.isFile() ? [path.relative(root, absolute).split(path.sep).join('/')] : [];
+      return entry.isFile()
+        ? [path.relative(root, absolute).split(path.sep).join('/')]
+        : [];
     }),
   );
   return nested.flat().sort();
 }
 
 /** Hashes every file of a workspace and reads the answers file's name, for the scale tests. */
-export async function recordWorkspace(workspacePath: string, replica: string): Promise<WorkspaceRecord> {
+export async function recordWorkspace(
+  workspacePath: string,
+  replica: string,
+): Promise<WorkspaceRecord> {
   const files: Record<string, string> = {};
   let answersName: string | undefined;
   for (const file of await listFiles(workspacePath)) {
     const bytes = await readFile(path.join(workspacePath, file));
     files[file] = createHash('sha256').update(bytes).digest('hex');
-    if (file === '.environment-answers.yaml') answersName = parse(bytes.toString('utf8'))?.values?.name;
+    if (file === '.environment-answers.yaml')
+      answersName = parse(bytes.toString('utf8'))?.values?.name;
   }
-  return { replica, files, ...(answersName === undefined ? {} : { answersName }) };
+  return {
+    replica,
+    files,
+    ...(answersName === undefined ? {} : { answersName }),
+  };
 }
 
 /**
@@ -49,26 +63,37 @@ export async function recordWorkspace(workspacePath: string, replica: string): P
 export function createRecordAction(options: { replicaId: string }) {
   return createTemplateAction({
     id: RECORD_ACTION_ID,
-    description: 'Test only: records the replica that runs the step and the workspace contents.',
+    description:
+      'Test only: records the replica that runs the step and the workspace contents.',
     supportsDryRun: true,
     schema: {
       input: {
-        label: z => z.string().describe('A name for this record, shown in the log.'),
+        label: z =>
+          z.string().describe('A name for this record, shown in the log.'),
       },
       output: {
         replica: z => z.string().describe('The replica that ran the step.'),
-        files: z => z.record(z.string()).describe('Workspace files and their SHA-256.'),
-        answersName: z => z.string().optional().describe('values.name of .environment-answers.yaml.'),
+        files: z =>
+          z.record(z.string()).describe('Workspace files and their SHA-256.'),
+        answersName: z =>
+          z
+            .string()
+            .optional()
+            .describe('values.name of .environment-answers.yaml.'),
       },
     },
     async handler(ctx) {
-      const record = await recordWorkspace(ctx.workspacePath, options.replicaId);
+      const record = await recordWorkspace(
+        ctx.workspacePath,
+        options.replicaId,
+      );
       ctx.logger.info(
         `record ${ctx.input.label}: replica=${record.replica} files=${Object.keys(record.files).length}`,
       );
       ctx.output('replica', record.replica);
       ctx.output('files', record.files);
-      if (record.answersName !== undefined) ctx.output('answersName', record.answersName);
+      if (record.answersName !== undefined)
+        ctx.output('answersName', record.answersName);
     },
   });
 }
@@ -89,11 +114,20 @@ export function gateFile(directory: string, taskId: string): string {
 export function createGateAction(options: { replicaId: string }) {
   return createTemplateAction({
     id: GATE_ACTION_ID,
-    description: 'Test only: waits until the test creates <directory>/<task id>.open.',
+    description:
+      'Test only: waits until the test creates <directory>/<task id>.open.',
     schema: {
       input: {
-        directory: z => z.string().describe('Absolute directory of the gate files.'),
-        timeoutSeconds: z => z.number().int().min(1).max(600).optional().describe('Fail after this long; default 120.'),
+        directory: z =>
+          z.string().describe('Absolute directory of the gate files.'),
+        timeoutSeconds: z =>
+          z
+            .number()
+            .int()
+            .min(1)
+            .max(600)
+            .optional()
+            .describe('Fail after this long; default 120.'),
       },
       output: {
         replica: z => z.string().describe('The replica that passed the gate.'),
@@ -102,18 +136,19 @@ export function createGateAction(options: { replicaId: string }) {
     async handler(ctx) {
       const file = gateFile(ctx.input.directory, ctx.task.id);
       ctx.logger.info(`gate: replica=${options.replicaId} waiting for ${file}`);
-      const deadline = Date.now() + (ctx.input.timeoutSeconds ?? 120) * 1000;
-      for (;;) {
-        try {
-          await access(file);
-          break;
-        } catch {
-          // Not open yet.
-        }
-        ctx.signal?.throwIfAborted();
-        if (Date.now() > deadline) throw new Error(`The gate ${file} was not opened in time`);
-        await new Promise(resolve => setTimeout(resolve, 100));
-      }
+      await waitUntil(
+        `the gate ${file} opening`,
+        () =>
+          access(file).then(
+            () => true,
+            () => false,
+          ),
+        {
+          timeoutMs: (ctx.input.timeoutSeconds ?? 120) * 1000,
+          intervalMs: 100,
+          signal: ctx.signal,
+        },
+      );
       ctx.output('replica', options.replicaId);
     },
   });
@@ -128,7 +163,10 @@ export function createRecordModule(replicaId: string) {
       env.registerInit({
         deps: { scaffolder: scaffolderActionsExtensionPoint },
         async init({ scaffolder }) {
-          scaffolder.addActions(createRecordAction({ replicaId }), createGateAction({ replicaId }));
+          scaffolder.addActions(
+            createRecordAction({ replicaId }),
+            createGateAction({ replicaId }),
+          );
         },
       });
     },

@@ -29,6 +29,8 @@ backend.add(scaffolderModuleWorkspaceDatabase);
 backend.add(scaffolderModuleEnvironments);
 backend.add(createRecordModule(replicaId));
 backend.start().catch(error => {
-  process.stderr.write(`replica ${replicaId} failed to start: ${error?.stack ?? error}\n`);
+  process.stderr.write(
+    `replica ${replicaId} failed to start: ${error?.stack ?? error}\n`,
+  );
   process.exit(1);
 });

@@ -3,11 +3,16 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { PUBLISH_LOCAL_ACTION_ID } from '../../actions/publishLocal/publishLocal';
 import { RENDER_ENVIRONMENT_ACTION_ID } from '../../actions/renderEnvironment/renderEnvironment';
-import { EnvironmentName, loadTemplate } from '../backend';
+import { kitManifest } from '../../kits/manifest';
+import { EnvironmentName, formValues, loadTemplate } from '../backend';
+import { canonicalValues } from '../values';
 import { GATE_ACTION_ID, RECORD_ACTION_ID } from './recordAction';
 
 /** Our steps that only touch the workspace; publishing and registering are left out of the variants. */
-const KEPT_ACTIONS = new Set([RENDER_ENVIRONMENT_ACTION_ID, 'unifiCloudflare:secretsLayout:validate']);
+const KEPT_ACTIONS = new Set([
+  RENDER_ENVIRONMENT_ACTION_ID,
+  'unifiCloudflare:secretsLayout:validate',
+]);
 
 /** How a variant differs from its template. */
 export interface VariantOptions {
@@ -25,7 +30,12 @@ export interface VariantOptions {
   recovery?: { EXPERIMENTAL_strategy: 'none' | 'startOver' };
 }
 
-const record = (id: string, label: string) => ({ id, name: `Record ${label}`, action: RECORD_ACTION_ID, input: { label } });
+const record = (id: string, label: string) => ({
+  id,
+  name: `Record ${label}`,
+  action: RECORD_ACTION_ID,
+  input: { label },
+});
 
 /**
  * A variant of one of our templates for tasks that must run without a git host: the same form
@@ -35,25 +45,44 @@ const record = (id: string, label: string) => ({ id, name: `Record ${label}`, ac
  * [record-before, gate, the template's publishLocal step], `record`.
  * Its output holds the render output, the records and what was published.
  */
-export async function buildVariant(environment: EnvironmentName, options: VariantOptions): Promise<any> {
+export async function buildVariant(
+  environment: EnvironmentName,
+  options: VariantOptions,
+): Promise<any> {
   const template = await loadTemplate(environment);
-  const kept = template.spec.steps.filter((step: any) => KEPT_ACTIONS.has(step.action));
-  const render = kept.find((step: any) => step.action === RENDER_ENVIRONMENT_ACTION_ID);
-  if (!render) throw new Error(`templates/${environment}-environment has no ${RENDER_ENVIRONMENT_ACTION_ID} step`);
+  const kept = template.spec.steps.filter((step: any) =>
+    KEPT_ACTIONS.has(step.action),
+  );
+  const render = kept.find(
+    (step: any) => step.action === RENDER_ENVIRONMENT_ACTION_ID,
+  );
+  if (!render)
+    throw new Error(
+      `templates/${environment}-environment has no ${RENDER_ENVIRONMENT_ACTION_ID} step`,
+    );
   const wait = options.wait && {
     id: 'wait',
     name: `Wait ${options.wait.seconds} s`,
     action: 'debug:wait',
     input: { seconds: options.wait.seconds },
   };
-  const publish = template.spec.steps.find((step: any) => step.action === PUBLISH_LOCAL_ACTION_ID);
+  const publish = template.spec.steps.find(
+    (step: any) => step.action === PUBLISH_LOCAL_ACTION_ID,
+  );
   if (options.gatedPublish && !publish) {
-    throw new Error(`templates/${environment}-environment has no ${PUBLISH_LOCAL_ACTION_ID} step`);
+    throw new Error(
+      `templates/${environment}-environment has no ${PUBLISH_LOCAL_ACTION_ID} step`,
+    );
   }
   const gatedPublish = options.gatedPublish
     ? [
         record('record-before', 'before gate'),
-        { id: 'gate', name: 'Gate', action: GATE_ACTION_ID, input: { directory: options.gatedPublish.gateDirectory } },
+        {
+          id: 'gate',
+          name: 'Gate',
+          action: GATE_ACTION_ID,
+          input: { directory: options.gatedPublish.gateDirectory },
+        },
         publish,
       ]
     : [];
@@ -61,7 +90,9 @@ export async function buildVariant(environment: EnvironmentName, options: Varian
     record('mark', 'start'),
     ...(wait && options.wait?.at === 'first' ? [wait] : []),
     ...kept,
-    ...(wait && options.wait?.at === 'afterRender' ? [record('record-before', 'before wait'), wait] : []),
+    ...(wait && options.wait?.at === 'afterRender'
+      ? [record('record-before', 'before wait'), wait]
+      : []),
     ...gatedPublish,
     record('record', 'end'),
   ];
@@ -81,8 +112,12 @@ export async function buildVariant(environment: EnvironmentName, options: Varian
         files: `\${{ steps['${render.id}'].output.files }}`,
         entityName: `\${{ steps['${render.id}'].output.entityName }}`,
         startedOn: "${{ steps['mark'].output.replica }}",
-        ...(options.wait?.at === 'afterRender' || options.gatedPublish ? { before: "${{ steps['record-before'].output }}" } : {}),
-        ...(publish && options.gatedPublish ? { published: `\${{ steps['${publish.id}'].output }}` } : {}),
+        ...(options.wait?.at === 'afterRender' || options.gatedPublish
+          ? { before: "${{ steps['record-before'].output }}" }
+          : {}),
+        ...(publish && options.gatedPublish
+          ? { published: `\${{ steps['${publish.id}'].output }}` }
+          : {}),
         record: "${{ steps['record'].output }}",
       },
     },
@@ -90,8 +125,24 @@ export async function buildVariant(environment: EnvironmentName, options: Varian
 }
 
 /** Writes templates into one catalog file (a YAML stream) and returns its path. */
-export async function writeCatalogFile(directory: string, templates: object[]): Promise<string> {
+export async function writeCatalogFile(
+  directory: string,
+  templates: object[],
+): Promise<string> {
   const file = path.join(directory, 'scale-templates.yaml');
   await writeFile(file, templates.map(t => stringify(t)).join('---\n'), 'utf8');
   return file;
+}
+
+/** Form values for a variant task: the canonical values of the environment under another name. */
+export function variantValues(
+  environment: EnvironmentName,
+  name: string,
+): Record<string, unknown> {
+  return { ...formValues(canonicalValues[environment]), name };
+}
+
+/** The paths the kit of an environment writes, sorted. */
+export function kitPaths(environment: EnvironmentName): string[] {
+  return kitManifest[environment].map(f => f.path).sort();
 }

@@ -39,7 +39,13 @@ interface SchemaSpec {
 export const GLUE_SCHEMAS: Record<string, SchemaSpec> = {
   UniFiEndpoint: {
     module: 'schemasUnifi',
-    attributes: { mac_address: 'str', nic_name: 'str', service_cnames: 'strList', query_unifi: 'bool', static_ip: 'str' },
+    attributes: {
+      mac_address: 'str',
+      nic_name: 'str',
+      service_cnames: 'strList',
+      query_unifi: 'bool',
+      static_ip: 'str',
+    },
     required: ['mac_address'],
   },
   Service: {
@@ -68,33 +74,65 @@ export const GLUE_SCHEMAS: Record<string, SchemaSpec> = {
   },
   UniFiController: {
     module: 'schemasUnifi',
-    attributes: { host: 'str', port: 'int', username_ref: 'str', password_ref: 'str', site: 'str' },
+    attributes: {
+      host: 'str',
+      port: 'int',
+      username_ref: 'str',
+      password_ref: 'str',
+      site: 'str',
+    },
     required: ['host'],
   },
   UniFiConfig: {
     module: 'schemasUnifi',
-    attributes: { devices: { list: 'UniFiEntity' }, default_domain: 'str', unifi_controller: { schema: 'UniFiController' } },
+    attributes: {
+      devices: { list: 'UniFiEntity' },
+      default_domain: 'str',
+      unifi_controller: { schema: 'UniFiController' },
+    },
     required: [],
   },
   TunnelService: {
     module: 'schemasCloudflare',
-    attributes: { public_hostname: 'str', local_service_url: 'str', no_tls_verify: 'bool', path_prefix: 'str' },
+    attributes: {
+      public_hostname: 'str',
+      local_service_url: 'str',
+      no_tls_verify: 'bool',
+      path_prefix: 'str',
+    },
     required: ['public_hostname', 'local_service_url'],
   },
   CloudflareTunnel: {
     module: 'schemasCloudflare',
-    attributes: { tunnel_name: 'str', mac_address: 'str', services: { list: 'TunnelService' }, credentials_path: 'str' },
+    attributes: {
+      tunnel_name: 'str',
+      mac_address: 'str',
+      services: { list: 'TunnelService' },
+      credentials_path: 'str',
+    },
     required: ['tunnel_name', 'mac_address'],
   },
   CloudflareConfig: {
     module: 'schemasCloudflare',
-    attributes: { zone_name: 'str', account_id: 'str', tunnels: { dict: 'CloudflareTunnel' }, default_no_tls_verify: 'bool' },
+    attributes: {
+      zone_name: 'str',
+      account_id: 'str',
+      tunnels: { dict: 'CloudflareTunnel' },
+      default_no_tls_verify: 'bool',
+    },
     required: ['zone_name', 'account_id'],
   },
 };
 
 /** Schemas every rendered main.k instantiates (the tunnel ones only with public services). */
-export const ALWAYS_USED_SCHEMAS = ['UniFiEntity', 'UniFiEndpoint', 'Service', 'UniFiConfig', 'UniFiController', 'CloudflareConfig'];
+export const ALWAYS_USED_SCHEMAS = [
+  'UniFiEntity',
+  'UniFiEndpoint',
+  'Service',
+  'UniFiConfig',
+  'UniFiController',
+  'CloudflareConfig',
+];
 
 export const NORMALISED_MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
@@ -128,7 +166,10 @@ function tokenize(text: string, problems: string[]): Token[] {
     } else if (c === '#') {
       while (i < text.length && text[i] !== '\n') i++;
     } else if (c === '"') {
-      if (text.startsWith('"""', i)) problems.push(`line ${line}: triple-quoted strings are not expected in main.k`);
+      if (text.startsWith('"""', i))
+        problems.push(
+          `line ${line}: triple-quoted strings are not expected in main.k`,
+        );
       let j = i + 1;
       let value = '';
       let closed = false;
@@ -146,14 +187,21 @@ function tokenize(text: string, problems: string[]): Token[] {
             j += 2;
             continue;
           }
-          problems.push(`line ${line}: string escape \\${next ?? ''} is not one of \\\\ and \\"`);
+          problems.push(
+            `line ${line}: string escape \\${next ?? ''} is not one of \\\\ and \\"`,
+          );
           value += d;
           j++;
           continue;
         }
-        if (d === '$' && text[j + 1] === '{') problems.push(`line ${line}: string contains \${, which KCL interpolates`);
+        if (d === '$' && text[j + 1] === '{')
+          problems.push(
+            `line ${line}: string contains \${, which KCL interpolates`,
+          );
         if (d.charCodeAt(0) < 0x20 || d.charCodeAt(0) === 0x7f) {
-          problems.push(`line ${line}: string contains control character U+${d.charCodeAt(0).toString(16).padStart(4, '0')}`);
+          problems.push(
+            `line ${line}: string contains control character U+${d.charCodeAt(0).toString(16).padStart(4, '0')}`,
+          );
         }
         value += d;
         j++;
@@ -163,21 +211,35 @@ function tokenize(text: string, problems: string[]): Token[] {
         tokens.push({ kind: 'string', text: text.slice(i, j), value, line });
         i = j;
       } else {
-        tokens.push({ kind: 'string', text: text.slice(i, j + 1), value, line });
+        tokens.push({
+          kind: 'string',
+          text: text.slice(i, j + 1),
+          value,
+          line,
+        });
         i = j + 1;
       }
     } else if (c === "'") {
-      problems.push(`line ${line}: single-quoted string; the kits write only double-quoted strings`);
+      problems.push(
+        `line ${line}: single-quoted string; the kits write only double-quoted strings`,
+      );
       let j = i + 1;
       while (j < text.length && text[j] !== "'" && text[j] !== '\n') j++;
-      tokens.push({ kind: 'string', text: text.slice(i, j + 1), value: text.slice(i + 1, j), line });
+      tokens.push({
+        kind: 'string',
+        text: text.slice(i, j + 1),
+        value: text.slice(i + 1, j),
+        line,
+      });
       i = j + 1;
     } else if (/[A-Za-z_]/.test(c)) {
       let j = i;
       while (j < text.length && /[A-Za-z0-9_]/.test(text[j])) j++;
       const word = text.slice(i, j);
       if (text[j] === '"' || text[j] === "'") {
-        problems.push(`line ${line}: string prefix ${word} is not expected (raw or formatted strings)`);
+        problems.push(
+          `line ${line}: string prefix ${word} is not expected (raw or formatted strings)`,
+        );
       }
       tokens.push({ kind: 'name', text: word, line });
       i = j;
@@ -190,8 +252,12 @@ function tokenize(text: string, problems: string[]): Token[] {
       if ('([{'.includes(c)) stack.push({ char: c, line });
       if (c in CLOSING) {
         const open = stack.pop();
-        if (!open) problems.push(`line ${line}: unbalanced ${c} closes nothing`);
-        else if (open.char !== CLOSING[c]) problems.push(`line ${line}: ${c} closes ${open.char} opened on line ${open.line}`);
+        if (!open)
+          problems.push(`line ${line}: unbalanced ${c} closes nothing`);
+        else if (open.char !== CLOSING[c])
+          problems.push(
+            `line ${line}: ${c} closes ${open.char} opened on line ${open.line}`,
+          );
       }
       tokens.push({ kind: 'punct', text: c, line });
       i++;
@@ -200,7 +266,8 @@ function tokenize(text: string, problems: string[]): Token[] {
       i++;
     }
   }
-  for (const open of stack) problems.push(`line ${open.line}: ${open.char} is never closed`);
+  for (const open of stack)
+    problems.push(`line ${open.line}: ${open.char} is never closed`);
   tokens.push({ kind: 'eof', text: '', line });
   return tokens;
 }
@@ -254,12 +321,18 @@ class Parser {
   }
   private expectPunct(text: string): Token {
     const t = this.next();
-    if (t.kind !== 'punct' || t.text !== text) throw new ParseError(`line ${t.line}: expected ${text}, found ${t.text || 'end of file'}`);
+    if (t.kind !== 'punct' || t.text !== text)
+      throw new ParseError(
+        `line ${t.line}: expected ${text}, found ${t.text || 'end of file'}`,
+      );
     return t;
   }
   private expectName(): Token {
     const t = this.next();
-    if (t.kind !== 'name') throw new ParseError(`line ${t.line}: expected a name, found ${t.text || 'end of file'}`);
+    if (t.kind !== 'name')
+      throw new ParseError(
+        `line ${t.line}: expected a name, found ${t.text || 'end of file'}`,
+      );
     return t;
   }
 
@@ -281,7 +354,11 @@ class Parser {
         module.imports.set(parts.join('.'), alias);
       } else {
         this.expectPunct('=');
-        module.assignments.push({ name: t.text, value: this.parseExpr(), line: t.line });
+        module.assignments.push({
+          name: t.text,
+          value: this.parseExpr(),
+          line: t.line,
+        });
       }
     }
     return module;
@@ -289,8 +366,10 @@ class Parser {
 
   private parseExpr(): Expr {
     const t = this.next();
-    if (t.kind === 'string') return { kind: 'string', value: t.value ?? '', line: t.line };
-    if (t.kind === 'number') return { kind: 'number', value: Number(t.text), line: t.line };
+    if (t.kind === 'string')
+      return { kind: 'string', value: t.value ?? '', line: t.line };
+    if (t.kind === 'number')
+      return { kind: 'number', value: Number(t.text), line: t.line };
     if (t.kind === 'punct' && t.text === '[') {
       const items: Expr[] = [];
       while (!this.isPunct(']')) {
@@ -304,7 +383,8 @@ class Parser {
       return { kind: 'dict', entries: this.parseEntries(), line: t.line };
     }
     if (t.kind === 'name') {
-      if (t.text === 'True' || t.text === 'False') return { kind: 'bool', value: t.text === 'True', line: t.line };
+      if (t.text === 'True' || t.text === 'False')
+        return { kind: 'bool', value: t.text === 'True', line: t.line };
       if (t.text === 'None') return { kind: 'none', line: t.line };
       const path = [t.text];
       while (this.isPunct('.')) {
@@ -313,7 +393,12 @@ class Parser {
       }
       if (this.isPunct('{')) {
         this.next();
-        return { kind: 'instance', schema: path, entries: this.parseEntries(), line: t.line };
+        return {
+          kind: 'instance',
+          schema: path,
+          entries: this.parseEntries(),
+          line: t.line,
+        };
       }
       if (this.isPunct('(')) {
         this.next();
@@ -327,7 +412,9 @@ class Parser {
       }
       return { kind: 'name', path, line: t.line };
     }
-    throw new ParseError(`line ${t.line}: unexpected ${t.text || 'end of file'}`);
+    throw new ParseError(
+      `line ${t.line}: unexpected ${t.text || 'end of file'}`,
+    );
   }
 
   /** Entries up to the closing brace: `name = value`, `name: value` or `"key": value`. */
@@ -336,14 +423,18 @@ class Parser {
     while (!this.isPunct('}')) {
       const key = this.next();
       if (key.kind !== 'name' && key.kind !== 'string') {
-        throw new ParseError(`line ${key.line}: expected an attribute name or a key, found ${key.text || 'end of file'}`);
+        throw new ParseError(
+          `line ${key.line}: expected an attribute name or a key, found ${key.text || 'end of file'}`,
+        );
       }
       const op = this.next();
       if (op.kind !== 'punct' || (op.text !== '=' && op.text !== ':')) {
-        throw new ParseError(`line ${op.line}: expected = or : after ${key.text}`);
+        throw new ParseError(
+          `line ${op.line}: expected = or : after ${key.text}`,
+        );
       }
       entries.push({
-        key: key.kind === 'string' ? key.value ?? '' : key.text,
+        key: key.kind === 'string' ? (key.value ?? '') : key.text,
         keyIsString: key.kind === 'string',
         op: op.text as '=' | ':',
         value: this.parseExpr(),
@@ -370,9 +461,14 @@ export function toPlain(expr: Expr): unknown {
     case 'list':
       return expr.items.map(toPlain);
     case 'dict':
-      return Object.fromEntries(expr.entries.map(e => [e.key, toPlain(e.value)]));
+      return Object.fromEntries(
+        expr.entries.map(e => [e.key, toPlain(e.value)]),
+      );
     case 'instance':
-      return { __schema: expr.schema[expr.schema.length - 1], ...Object.fromEntries(expr.entries.map(e => [e.key, toPlain(e.value)])) };
+      return {
+        __schema: expr.schema[expr.schema.length - 1],
+        ...Object.fromEntries(expr.entries.map(e => [e.key, toPlain(e.value)])),
+      };
     case 'call':
       return { __call: expr.callee.join('.'), args: expr.args.map(toPlain) };
     default:
@@ -404,18 +500,26 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** The upstream is_valid_domain / is_valid_domain_suffix rule (RFC 1123 labels, a dot, TLD >= 2). */
 export function isValidDomain(host: string): boolean {
   const labels = host.split('.');
-  return host.includes('.') && labels.every(l => LABEL.test(l)) && labels[labels.length - 1].length >= 2;
+  return (
+    host.includes('.') &&
+    labels.every(l => LABEL.test(l)) &&
+    labels[labels.length - 1].length >= 2
+  );
 }
 
 function walk(expr: Expr, visit: (e: Expr) => void) {
   visit(expr);
   if (expr.kind === 'list') expr.items.forEach(i => walk(i, visit));
-  if (expr.kind === 'dict' || expr.kind === 'instance') expr.entries.forEach(e => walk(e.value, visit));
+  if (expr.kind === 'dict' || expr.kind === 'instance')
+    expr.entries.forEach(e => walk(e.value, visit));
   if (expr.kind === 'call') expr.args.forEach(a => walk(a, visit));
 }
 
 /** Checks a rendered main.k; an empty `problems` list means it passed. */
-export function checkKclMain(text: string, expectations: KclExpectations = {}): KclCheckResult {
+export function checkKclMain(
+  text: string,
+  expectations: KclExpectations = {},
+): KclCheckResult {
   const problems: string[] = [];
   const schemasUsed = new Set<string>();
   const tokens = tokenize(text, problems);
@@ -430,13 +534,17 @@ export function checkKclMain(text: string, expectations: KclExpectations = {}): 
 
   // Imports: exactly the four modules, each under one alias.
   const aliasOf = new Map<string, keyof typeof GLUE_MODULES>();
-  for (const [key, modulePath] of Object.entries(GLUE_MODULES) as [keyof typeof GLUE_MODULES, string][]) {
+  for (const [key, modulePath] of Object.entries(GLUE_MODULES) as [
+    keyof typeof GLUE_MODULES,
+    string,
+  ][]) {
     const alias = module.imports.get(modulePath);
     if (alias === undefined) problems.push(`missing import ${modulePath}`);
     else aliasOf.set(alias, key);
   }
   for (const modulePath of module.imports.keys()) {
-    if (!Object.values(GLUE_MODULES).includes(modulePath as any)) problems.push(`unexpected import ${modulePath}`);
+    if (!Object.values(GLUE_MODULES).includes(modulePath as any))
+      problems.push(`unexpected import ${modulePath}`);
   }
 
   // Names: defined before use, assigned once.
@@ -444,32 +552,68 @@ export function checkKclMain(text: string, expectations: KclExpectations = {}): 
   const topLevel = new Map<string, Expr>();
   for (const { name, value, line } of module.assignments) {
     walk(value, e => {
-      const head = e.kind === 'name' ? e.path[0] : e.kind === 'instance' ? e.schema[0] : e.kind === 'call' ? e.callee[0] : undefined;
-      if (head !== undefined && !defined.has(head)) problems.push(`line ${e.line}: ${head} is used before it is defined`);
+      let head: string | undefined;
+      if (e.kind === 'name') head = e.path[0];
+      else if (e.kind === 'instance') head = e.schema[0];
+      else if (e.kind === 'call') head = e.callee[0];
+      if (head !== undefined && !defined.has(head))
+        problems.push(`line ${e.line}: ${head} is used before it is defined`);
     });
-    if (topLevel.has(name)) problems.push(`line ${line}: ${name} is assigned twice (KCL top-level names are immutable)`);
+    if (topLevel.has(name))
+      problems.push(
+        `line ${line}: ${name} is assigned twice (KCL top-level names are immutable)`,
+      );
     topLevel.set(name, value);
     defined.add(name);
   }
 
   // Schema instances: known schema through the right alias, declared attributes, required ones, types.
-  const instances: { schema: string; expr: Extract<Expr, { kind: 'instance' }> }[] = [];
+  const instances: {
+    schema: string;
+    expr: Extract<Expr, { kind: 'instance' }>;
+  }[] = [];
   const checkType = (type: AttributeType, value: Expr, where: string) => {
-    const resolved = value.kind === 'name' && value.path.length === 1 ? topLevel.get(value.path[0]) ?? value : value;
-    if (type === 'str' && value.kind !== 'string') problems.push(`${where} must be a string`);
-    else if (type === 'int' && value.kind !== 'number') problems.push(`${where} must be an integer`);
-    else if (type === 'bool' && value.kind !== 'bool') problems.push(`${where} must be True or False`);
-    else if (type === 'strList' && (value.kind !== 'list' || value.items.some(i => i.kind !== 'string'))) problems.push(`${where} must be a list of strings`);
+    const resolved =
+      value.kind === 'name' && value.path.length === 1
+        ? (topLevel.get(value.path[0]) ?? value)
+        : value;
+    if (type === 'str' && value.kind !== 'string')
+      problems.push(`${where} must be a string`);
+    else if (type === 'int' && value.kind !== 'number')
+      problems.push(`${where} must be an integer`);
+    else if (type === 'bool' && value.kind !== 'bool')
+      problems.push(`${where} must be True or False`);
+    else if (
+      type === 'strList' &&
+      (value.kind !== 'list' || value.items.some(i => i.kind !== 'string'))
+    )
+      problems.push(`${where} must be a list of strings`);
     else if (typeof type === 'object' && 'enum' in type) {
-      if (value.kind !== 'string' || !type.enum.includes(value.value)) problems.push(`${where} must be one of ${type.enum.join(', ')}`);
+      if (value.kind !== 'string' || !type.enum.includes(value.value))
+        problems.push(`${where} must be one of ${type.enum.join(', ')}`);
     } else if (typeof type === 'object' && 'list' in type) {
-      if (value.kind !== 'list') problems.push(`${where} must be a list of ${type.list}`);
-      else value.items.forEach((item, i) => checkType({ schema: type.list }, item, `${where}[${i}]`));
+      if (value.kind !== 'list')
+        problems.push(`${where} must be a list of ${type.list}`);
+      else
+        value.items.forEach((item, i) =>
+          checkType({ schema: type.list }, item, `${where}[${i}]`),
+        );
     } else if (typeof type === 'object' && 'dict' in type) {
-      if (value.kind !== 'dict') problems.push(`${where} must be a dict of ${type.dict}`);
-      else value.entries.forEach(e => checkType({ schema: type.dict }, e.value, `${where}[${JSON.stringify(e.key)}]`));
+      if (value.kind !== 'dict')
+        problems.push(`${where} must be a dict of ${type.dict}`);
+      else
+        value.entries.forEach(e =>
+          checkType(
+            { schema: type.dict },
+            e.value,
+            `${where}[${JSON.stringify(e.key)}]`,
+          ),
+        );
     } else if (typeof type === 'object' && 'schema' in type) {
-      if (resolved.kind !== 'instance' || resolved.schema[resolved.schema.length - 1] !== type.schema) {
+      if (
+        resolved.kind !== 'instance' ||
+        resolved.schema[resolved.schema.length - 1] !== type.schema
+      ) {
         problems.push(`${where} must be a ${type.schema}`);
       }
     }
@@ -485,21 +629,38 @@ export function checkKclMain(text: string, expectations: KclExpectations = {}): 
         return;
       }
       if (aliasOf.get(alias) !== spec.module) {
-        problems.push(`${where}: ${name} must be reached through the alias of ${GLUE_MODULES[spec.module]}`);
+        problems.push(
+          `${where}: ${name} must be reached through the alias of ${GLUE_MODULES[spec.module]}`,
+        );
       }
       schemasUsed.add(name);
       instances.push({ schema: name, expr: e });
       const seen = new Set<string>();
       for (const entry of e.entries) {
-        if (entry.keyIsString || entry.op !== '=') problems.push(`line ${entry.line}: ${name}.${entry.key} must be written name = value`);
-        if (seen.has(entry.key)) problems.push(`line ${entry.line}: ${name}.${entry.key} is set twice`);
+        if (entry.keyIsString || entry.op !== '=')
+          problems.push(
+            `line ${entry.line}: ${name}.${entry.key} must be written name = value`,
+          );
+        if (seen.has(entry.key))
+          problems.push(
+            `line ${entry.line}: ${name}.${entry.key} is set twice`,
+          );
         seen.add(entry.key);
         const type = spec.attributes[entry.key];
-        if (!type) problems.push(`line ${entry.line}: ${name} has no attribute ${entry.key} (upstream schemas are closed)`);
-        else checkType(type, entry.value, `line ${entry.line}: ${name}.${entry.key}`);
+        if (!type)
+          problems.push(
+            `line ${entry.line}: ${name} has no attribute ${entry.key} (upstream schemas are closed)`,
+          );
+        else
+          checkType(
+            type,
+            entry.value,
+            `line ${entry.line}: ${name}.${entry.key}`,
+          );
       }
       for (const required of spec.required) {
-        if (!seen.has(required)) problems.push(`${where} lacks the required attribute ${required}`);
+        if (!seen.has(required))
+          problems.push(`${where} lacks the required attribute ${required}`);
       }
     });
   }
@@ -507,19 +668,32 @@ export function checkKclMain(text: string, expectations: KclExpectations = {}): 
     if (!schemasUsed.has(name)) problems.push(`no ${name} is instantiated`);
   }
 
-  const attr = (e: Extract<Expr, { kind: 'instance' }>, key: string) => e.entries.find(x => x.key === key)?.value;
-  const str = (e: Expr | undefined) => (e?.kind === 'string' ? e.value : undefined);
-  const resolve = (e: Expr | undefined) => (e?.kind === 'name' && e.path.length === 1 ? topLevel.get(e.path[0]) : e);
+  const attr = (e: Extract<Expr, { kind: 'instance' }>, key: string) =>
+    e.entries.find(x => x.key === key)?.value;
+  const str = (e: Expr | undefined) =>
+    e?.kind === 'string' ? e.value : undefined;
+  const resolve = (e: Expr | undefined) =>
+    e?.kind === 'name' && e.path.length === 1 ? topLevel.get(e.path[0]) : e;
 
-  const cloudflareConfigs = instances.filter(i => i.schema === 'CloudflareConfig');
+  const cloudflareConfigs = instances.filter(
+    i => i.schema === 'CloudflareConfig',
+  );
   const unifiConfigs = instances.filter(i => i.schema === 'UniFiConfig');
-  if (cloudflareConfigs.length > 1) problems.push('more than one CloudflareConfig');
+  if (cloudflareConfigs.length > 1)
+    problems.push('more than one CloudflareConfig');
   if (unifiConfigs.length > 1) problems.push('more than one UniFiConfig');
-  const zone = expectations.zoneName ?? str(cloudflareConfigs[0] && attr(cloudflareConfigs[0].expr, 'zone_name'));
-  const internalDomain = expectations.internalDomain ?? str(unifiConfigs[0] && attr(unifiConfigs[0].expr, 'default_domain'));
+  const zone =
+    expectations.zoneName ??
+    str(cloudflareConfigs[0] && attr(cloudflareConfigs[0].expr, 'zone_name'));
+  const internalDomain =
+    expectations.internalDomain ??
+    str(unifiConfigs[0] && attr(unifiConfigs[0].expr, 'default_domain'));
   if (expectations.zoneName !== undefined && cloudflareConfigs[0]) {
     const actual = str(attr(cloudflareConfigs[0].expr, 'zone_name'));
-    if (actual !== expectations.zoneName) problems.push(`CloudflareConfig.zone_name is ${actual}, expected ${expectations.zoneName}`);
+    if (actual !== expectations.zoneName)
+      problems.push(
+        `CloudflareConfig.zone_name is ${actual}, expected ${expectations.zoneName}`,
+      );
   }
 
   // The tunnel dict is keyed by the tunnel's MAC address.
@@ -527,95 +701,180 @@ export function checkKclMain(text: string, expectations: KclExpectations = {}): 
     const tunnels = attr(expr, 'tunnels');
     if (tunnels?.kind !== 'dict') continue;
     for (const entry of tunnels.entries) {
-      if (!entry.keyIsString) problems.push(`line ${entry.line}: tunnel key ${entry.key} must be a string (the MAC address)`);
+      if (!entry.keyIsString)
+        problems.push(
+          `line ${entry.line}: tunnel key ${entry.key} must be a string (the MAC address)`,
+        );
       const tunnel = resolve(entry.value);
-      const mac = tunnel?.kind === 'instance' ? str(attr(tunnel, 'mac_address')) : undefined;
-      if (mac !== entry.key) problems.push(`line ${entry.line}: tunnel key ${JSON.stringify(entry.key)} differs from its mac_address ${JSON.stringify(mac)}`);
+      const mac =
+        tunnel?.kind === 'instance'
+          ? str(attr(tunnel, 'mac_address'))
+          : undefined;
+      if (mac !== entry.key)
+        problems.push(
+          `line ${entry.line}: tunnel key ${JSON.stringify(entry.key)} differs from its mac_address ${JSON.stringify(mac)}`,
+        );
     }
   }
 
   for (const { schema, expr } of instances) {
     const mac = str(attr(expr, 'mac_address'));
     if (mac !== undefined && !NORMALISED_MAC.test(mac)) {
-      problems.push(`line ${expr.line}: ${schema}.mac_address ${JSON.stringify(mac)} is not lower-case with colons`);
+      problems.push(
+        `line ${expr.line}: ${schema}.mac_address ${JSON.stringify(mac)} is not lower-case with colons`,
+      );
     }
     const publicHostname = str(attr(expr, 'public_hostname'));
-    if (publicHostname !== undefined && zone !== undefined && publicHostname !== zone && !publicHostname.endsWith(`.${zone}`)) {
-      problems.push(`line ${expr.line}: ${schema}.public_hostname ${publicHostname} is not inside the zone ${zone}`);
+    if (
+      publicHostname !== undefined &&
+      zone !== undefined &&
+      publicHostname !== zone &&
+      !publicHostname.endsWith(`.${zone}`)
+    ) {
+      problems.push(
+        `line ${expr.line}: ${schema}.public_hostname ${publicHostname} is not inside the zone ${zone}`,
+      );
     }
     const url = str(attr(expr, 'local_service_url'));
     if (url !== undefined) {
       const match = /^(https?|tcp):\/\/([^/:]+):([0-9]{1,5})$/.exec(url);
-      if (!match) problems.push(`line ${expr.line}: local_service_url ${url} is not scheme://host:port`);
+      if (!match)
+        problems.push(
+          `line ${expr.line}: local_service_url ${url} is not scheme://host:port`,
+        );
       else {
         const [, , host, port] = match;
-        if (internalDomain !== undefined && !host.endsWith(`.${internalDomain}`)) {
-          problems.push(`line ${expr.line}: local_service_url host ${host} does not end with .${internalDomain}`);
+        if (
+          internalDomain !== undefined &&
+          !host.endsWith(`.${internalDomain}`)
+        ) {
+          problems.push(
+            `line ${expr.line}: local_service_url host ${host} does not end with .${internalDomain}`,
+          );
         }
-        if (!isValidDomain(host)) problems.push(`line ${expr.line}: local_service_url host ${host} fails the module's is_valid_domain check`);
-        if (Number(port) < 1 || Number(port) > 65535) problems.push(`line ${expr.line}: local_service_url port ${port} is out of range`);
+        if (!isValidDomain(host))
+          problems.push(
+            `line ${expr.line}: local_service_url host ${host} fails the module's is_valid_domain check`,
+          );
+        if (Number(port) < 1 || Number(port) > 65535)
+          problems.push(
+            `line ${expr.line}: local_service_url port ${port} is out of range`,
+          );
       }
     }
     const port = attr(expr, 'port');
-    if (port?.kind === 'number' && (port.value < 1 || port.value > 65535)) problems.push(`line ${expr.line}: ${schema}.port ${port.value} is out of range`);
+    if (port?.kind === 'number' && (port.value < 1 || port.value > 65535))
+      problems.push(
+        `line ${expr.line}: ${schema}.port ${port.value} is out of range`,
+      );
     if (schema === 'UniFiEntity') {
       const endpoints = attr(expr, 'endpoints');
-      if (endpoints?.kind !== 'list' || endpoints.items.length === 0) problems.push(`line ${expr.line}: UniFiEntity needs at least one endpoint`);
+      if (endpoints?.kind !== 'list' || endpoints.items.length === 0)
+        problems.push(
+          `line ${expr.line}: UniFiEntity needs at least one endpoint`,
+        );
       const hostname = str(attr(expr, 'friendly_hostname'));
-      if (hostname !== undefined && !LABEL.test(hostname)) problems.push(`line ${expr.line}: friendly_hostname ${hostname} is not one RFC 1123 label`);
+      if (hostname !== undefined && !LABEL.test(hostname))
+        problems.push(
+          `line ${expr.line}: friendly_hostname ${hostname} is not one RFC 1123 label`,
+        );
       const domain = str(attr(expr, 'domain'));
-      if (domain !== undefined && !isValidDomain(domain)) problems.push(`line ${expr.line}: domain ${domain} fails the module's is_valid_domain_suffix check`);
+      if (domain !== undefined && !isValidDomain(domain))
+        problems.push(
+          `line ${expr.line}: domain ${domain} fails the module's is_valid_domain_suffix check`,
+        );
     }
     if (schema === 'UniFiConfig') {
       const domain = str(attr(expr, 'default_domain'));
-      if (domain !== undefined && !isValidDomain(domain)) problems.push(`line ${expr.line}: default_domain ${domain} fails the module's is_valid_domain_suffix check`);
+      if (domain !== undefined && !isValidDomain(domain))
+        problems.push(
+          `line ${expr.line}: default_domain ${domain} fails the module's is_valid_domain_suffix check`,
+        );
     }
   }
 
   // The two public outputs the module extracts with yq.
-  const aliasFor = (key: keyof typeof GLUE_MODULES) => module.imports.get(GLUE_MODULES[key]);
+  const aliasFor = (key: keyof typeof GLUE_MODULES) =>
+    module.imports.get(GLUE_MODULES[key]);
   const outputs = [
-    { name: 'unifi_output', generator: aliasFor('generatorsUnifi'), fn: 'generate_unifi_config', schema: 'UniFiConfig' },
-    { name: 'cf_output', generator: aliasFor('generatorsCloudflare'), fn: 'generate_cloudflare_config', schema: 'CloudflareConfig' },
+    {
+      name: 'unifi_output',
+      generator: aliasFor('generatorsUnifi'),
+      fn: 'generate_unifi_config',
+      schema: 'UniFiConfig',
+    },
+    {
+      name: 'cf_output',
+      generator: aliasFor('generatorsCloudflare'),
+      fn: 'generate_cloudflare_config',
+      schema: 'CloudflareConfig',
+    },
   ];
   for (const output of outputs) {
     const value = topLevel.get(output.name);
     if (!value) {
-      problems.push(`main.k does not export the public variable ${output.name} that the module reads`);
+      problems.push(
+        `main.k does not export the public variable ${output.name} that the module reads`,
+      );
       continue;
     }
     const expected = `${output.generator}.${output.fn}`;
-    if (value.kind !== 'call' || value.callee.join('.') !== expected || value.args.length !== 1) {
+    if (
+      value.kind !== 'call' ||
+      value.callee.join('.') !== expected ||
+      value.args.length !== 1
+    ) {
       problems.push(`${output.name} must be ${expected}(<a ${output.schema}>)`);
       continue;
     }
     const config = resolve(value.args[0]);
-    if (config?.kind !== 'instance' || config.schema[config.schema.length - 1] !== output.schema) {
+    if (
+      config?.kind !== 'instance' ||
+      config.schema[config.schema.length - 1] !== output.schema
+    ) {
       problems.push(`${output.name} must be built from a ${output.schema}`);
     }
   }
   for (const name of topLevel.keys()) {
-    if (name.startsWith('_') && outputs.some(o => o.name === name.replace(/^_+/, ''))) {
-      problems.push(`${name} is private: KCL does not export names starting with _, and the module reads ${name.replace(/^_+/, '')}`);
+    if (
+      name.startsWith('_') &&
+      outputs.some(o => o.name === name.replace(/^_+/, ''))
+    ) {
+      problems.push(
+        `${name} is private: KCL does not export names starting with _, and the module reads ${name.replace(/^_+/, '')}`,
+      );
     }
   }
 
-  const values = Object.fromEntries([...topLevel].map(([name, value]) => [name, toPlain(value)]));
+  const values = Object.fromEntries(
+    [...topLevel].map(([name, value]) => [name, toPlain(value)]),
+  );
   return { problems, module, schemasUsed, values };
 }
 
 /** Checks kcl/kcl.mod: the package section and the unifi_cloudflare_glue dependency at `glueVersion`. */
 export function checkKclMod(text: string, glueVersion: string): string[] {
   const problems: string[] = [];
-  if (!/^\[package\]\s*$/m.test(text)) problems.push('kcl.mod has no [package] section');
-  if (!/^\[dependencies\]\s*$/m.test(text)) problems.push('kcl.mod has no [dependencies] section');
-  const dependency = /^unifi_cloudflare_glue\s*=\s*\{([^}\n]*)\}\s*$/m.exec(text);
+  if (!/^\[package\]\s*$/m.test(text))
+    problems.push('kcl.mod has no [package] section');
+  if (!/^\[dependencies\]\s*$/m.test(text))
+    problems.push('kcl.mod has no [dependencies] section');
+  const dependency = /^unifi_cloudflare_glue\s*=\s*\{([^}\n]*)\}\s*$/m.exec(
+    text,
+  );
   if (!dependency) {
     problems.push('kcl.mod does not depend on unifi_cloudflare_glue');
     return problems;
   }
-  const fields = Object.fromEntries([...dependency[1].matchAll(/(\w+)\s*=\s*"([^"]*)"/g)].map(m => [m[1], m[2]]));
-  if (fields.git !== 'https://github.com/SolomonHD/unifi-cloudflare-glue') problems.push(`kcl.mod dependency git is ${fields.git}`);
-  if (fields.tag !== glueVersion) problems.push(`kcl.mod pins tag ${fields.tag}, expected ${glueVersion}`);
+  const fields = Object.fromEntries(
+    [...dependency[1].matchAll(/(\w+)\s*=\s*"([^"]*)"/g)].map(m => [
+      m[1],
+      m[2],
+    ]),
+  );
+  if (fields.git !== 'https://github.com/SolomonHD/unifi-cloudflare-glue')
+    problems.push(`kcl.mod dependency git is ${fields.git}`);
+  if (fields.tag !== glueVersion)
+    problems.push(`kcl.mod pins tag ${fields.tag}, expected ${glueVersion}`);
   return problems;
 }

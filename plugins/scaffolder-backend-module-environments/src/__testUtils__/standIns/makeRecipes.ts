@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../verification/processes';
+import { run } from '../processes';
 
 /** One recipe line of a Makefile target, exactly as make hands it to the shell. */
 export interface Recipe {
@@ -35,7 +35,11 @@ printf '%s' "$1" > "$RECIPE_RECORD_DIR/$name.cmd"
  * get, and written to `<workDir>/<target>-<n>.sh` with a bash shebang and a `set` line
  * carrying those flags.
  */
-export async function extractRecipes(makefileDir: string, targets: string[], workDir: string): Promise<Recipe[]> {
+export async function extractRecipes(
+  makefileDir: string,
+  targets: string[],
+  workDir: string,
+): Promise<Recipe[]> {
   await mkdir(workDir, { recursive: true });
   const recorder = path.join(workDir, 'record-shell');
   await writeFile(recorder, RECORDER, { mode: 0o755 });
@@ -44,17 +48,34 @@ export async function extractRecipes(makefileDir: string, targets: string[], wor
     const recordDir = path.join(workDir, `recorded-${target}`);
     await rm(recordDir, { recursive: true, force: true });
     await mkdir(recordDir);
-    const result = await run('make', ['--no-print-directory', '-f', 'Makefile', `SHELL=${recorder}`, target], {
-      cwd: makefileDir,
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', RECIPE_RECORD_DIR: recordDir, LANG: 'C.UTF-8' },
-    });
+    const result = await run(
+      'make',
+      ['--no-print-directory', '-f', 'Makefile', `SHELL=${recorder}`, target],
+      {
+        cwd: makefileDir,
+        env: {
+          PATH: '/usr/local/bin:/usr/bin:/bin',
+          RECIPE_RECORD_DIR: recordDir,
+          LANG: 'C.UTF-8',
+        },
+      },
+    );
     if (result.code !== 0) {
-      throw new Error(`make ${target} with the recording shell failed (${result.code}): ${result.stderr}`);
+      throw new Error(
+        `make ${target} with the recording shell failed (${result.code}): ${result.stderr}`,
+      );
     }
-    const names = (await readdir(recordDir)).filter(n => n.endsWith('.cmd')).sort();
+    const names = (await readdir(recordDir))
+      .filter(n => n.endsWith('.cmd'))
+      .sort();
     for (const [index, name] of names.entries()) {
       const command = await readFile(path.join(recordDir, name), 'utf8');
-      const flags = (await readFile(path.join(recordDir, name.replace(/\.cmd$/, '.flags')), 'utf8'))
+      const flags = (
+        await readFile(
+          path.join(recordDir, name.replace(/\.cmd$/, '.flags')),
+          'utf8',
+        )
+      )
         .split('\n')
         .filter(Boolean);
       const file = path.join(workDir, `${target}-${index}.sh`);

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { GLUE_MODULE_EPILOGUE, GLUE_MODULE_PROGRAM } from './glueModule';
 
@@ -57,7 +64,13 @@ export interface StubCall {
   /** dagger: the --kcl-source directory and whether it holds kcl.mod and main.k. */
   kclSource?: { path: string; kclMod: boolean; mainK: boolean } | null;
   /** dagger: the --backend-config-file: whether it existed, its mode, vals references left, and whether it holds access_key and secret_key. */
-  backendConfigFile?: { path: string; exists: boolean; mode?: string; refs?: number; credentials?: boolean } | null;
+  backendConfigFile?: {
+    path: string;
+    exists: boolean;
+    mode?: string;
+    refs?: number;
+    credentials?: boolean;
+  } | null;
   /** dagger: the function called (deploy, plan, destroy, get-tunnel-secrets), '' if refused before. */
   fn?: string;
   /** dagger: what the stand-in module did: ok, failed (✗ Failed text or a raise) or refused by the CLI. */
@@ -332,16 +345,31 @@ export class Stubs {
       path.join(root, 'control'),
       path.join(root, 'home'),
     );
-    for (const dir of [stubs.binDir, stubs.binDirWithoutKcl, stubs.controlDir, stubs.homeDir]) {
+    for (const dir of [
+      stubs.binDir,
+      stubs.binDirWithoutKcl,
+      stubs.controlDir,
+      stubs.homeDir,
+    ]) {
       await mkdir(dir, { recursive: true });
     }
     const programs = {
-      dagger: header(stubs.logFile, stubs.controlDir, 'dagger (unifi-cloudflare-glue v0.12.2, see glueModule.ts)') + GLUE_MODULE_PROGRAM + DAGGER_RECORD + GLUE_MODULE_EPILOGUE,
+      dagger:
+        header(
+          stubs.logFile,
+          stubs.controlDir,
+          'dagger (unifi-cloudflare-glue v0.12.2, see glueModule.ts)',
+        ) +
+        GLUE_MODULE_PROGRAM +
+        DAGGER_RECORD +
+        GLUE_MODULE_EPILOGUE,
       vals: header(stubs.logFile, stubs.controlDir, 'vals') + VALS,
       kcl: header(stubs.logFile, stubs.controlDir, 'kcl') + KCL,
     };
     for (const [name, text] of Object.entries(programs)) {
-      for (const dir of name === 'kcl' ? [stubs.binDir] : [stubs.binDir, stubs.binDirWithoutKcl]) {
+      for (const dir of name === 'kcl'
+        ? [stubs.binDir]
+        : [stubs.binDir, stubs.binDirWithoutKcl]) {
         await writeFile(path.join(dir, name), text, { mode: 0o755 });
         await chmod(path.join(dir, name), 0o755);
       }
@@ -359,9 +387,17 @@ export class Stubs {
    * A complete, minimal environment: stubs first on PATH, a private HOME, nothing of the
    * test runner's environment (no CF_TOKEN, no MAKEFLAGS).
    */
-  env(extra: Record<string, string> = {}, options: { kcl?: boolean } = {}): NodeJS.ProcessEnv {
+  env(
+    extra: Record<string, string> = {},
+    options: { kcl?: boolean } = {},
+  ): NodeJS.ProcessEnv {
     const bin = options.kcl === false ? this.binDirWithoutKcl : this.binDir;
-    return { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: this.homeDir, LANG: 'C.UTF-8', ...extra };
+    return {
+      PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: this.homeDir,
+      LANG: 'C.UTF-8',
+      ...extra,
+    };
   }
 
   /** Clears the call log and every control file. */
@@ -386,13 +422,18 @@ export class Stubs {
       STUB_GLUE_FAIL: control.glueFail ? 1 : undefined,
     };
     for (const [name, value] of Object.entries(files)) {
-      if (value !== undefined) await writeFile(path.join(this.controlDir, name), String(value));
+      if (value !== undefined)
+        await writeFile(path.join(this.controlDir, name), String(value));
     }
     if (control.expectSecrets) {
       const lines = Object.entries(control.expectSecrets).map(
-        ([name, value]) => `${name} ${createHash('sha256').update(value, 'utf8').digest('hex')}`,
+        ([name, value]) =>
+          `${name} ${createHash('sha256').update(value, 'utf8').digest('hex')}`,
       );
-      await writeFile(path.join(this.controlDir, 'expect'), `${lines.join('\n')}\n`);
+      await writeFile(
+        path.join(this.controlDir, 'expect'),
+        `${lines.join('\n')}\n`,
+      );
     }
   }
 
@@ -416,29 +457,52 @@ export class Stubs {
  * quotes, `#`, `$(...)`, backticks, an `export` prefix, a CRLF line end, comments and a
  * commented-out assignment. `values` is what each variable must arrive as.
  */
-export function dotEnvFor(keys: string[]): { text: string; values: Record<string, string> } {
-  const samples: Record<string, { line: (key: string) => string; value: string }> = {
+export function dotEnvFor(keys: string[]): {
+  text: string;
+  values: Record<string, string>;
+} {
+  const samples: Record<
+    string,
+    { line: (key: string) => string; value: string }
+  > = {
     CF_TOKEN: {
       line: k => `${k}="${SECRET_MARKER} cf-token # not a comment"\r`,
       value: `${SECRET_MARKER} cf-token # not a comment`,
     },
     UNIFI_API_KEY: {
-      line: k => `${k}='${SECRET_MARKER}-key $(touch pwned) \`touch pwned\` $HOME'`,
+      line: k =>
+        `${k}='${SECRET_MARKER}-key $(touch pwned) \`touch pwned\` $HOME'`,
       value: `${SECRET_MARKER}-key $(touch pwned) \`touch pwned\` $HOME`,
     },
-    UNIFI_USERNAME: { line: k => `export ${k}=${SECRET_MARKER} admin`, value: `${SECRET_MARKER} admin` },
+    UNIFI_USERNAME: {
+      line: k => `export ${k}=${SECRET_MARKER} admin`,
+      value: `${SECRET_MARKER} admin`,
+    },
     UNIFI_PASSWORD: {
       line: k => `${k}="${SECRET_MARKER} p'a"ss=#1 ;"`,
       value: `${SECRET_MARKER} p'a"ss=#1 ;`,
     },
     // AWS keys hold only letters, digits, /, + and = (the staging scripts refuse anything else).
-    AWS_ACCESS_KEY_ID: { line: k => `${k}=AKIA${SECRET_MARKER}0001`, value: `AKIA${SECRET_MARKER}0001` },
-    AWS_SECRET_ACCESS_KEY: { line: k => `${k}='${SECRET_MARKER}/aws+secret=='`, value: `${SECRET_MARKER}/aws+secret==` },
+    AWS_ACCESS_KEY_ID: {
+      line: k => `${k}=AKIA${SECRET_MARKER}0001`,
+      value: `AKIA${SECRET_MARKER}0001`,
+    },
+    AWS_SECRET_ACCESS_KEY: {
+      line: k => `${k}='${SECRET_MARKER}/aws+secret=='`,
+      value: `${SECRET_MARKER}/aws+secret==`,
+    },
   };
-  const lines = ['# Fake values for the verification tests', '', ...keys.map(k => `# ${k}=commented-out`)];
+  const lines = [
+    '# Fake values for the verification tests',
+    '',
+    ...keys.map(k => `# ${k}=commented-out`),
+  ];
   const values: Record<string, string> = {};
   for (const key of keys) {
-    const sample = samples[key] ?? { line: (k: string) => `${k}=${SECRET_MARKER}-${k.toLowerCase()}`, value: `${SECRET_MARKER}-${key.toLowerCase()}` };
+    const sample = samples[key] ?? {
+      line: (k: string) => `${k}=${SECRET_MARKER}-${k.toLowerCase()}`,
+      value: `${SECRET_MARKER}-${key.toLowerCase()}`,
+    };
     lines.push(sample.line(key));
     values[key] = sample.value;
   }
@@ -447,5 +511,7 @@ export function dotEnvFor(keys: string[]): { text: string; values: Record<string
 
 /** The variables a `.env.example` assigns (uncommented `KEY=` lines). */
 export function envExampleKeys(text: string): string[] {
-  return [...text.matchAll(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/gm)].map(m => m[1]);
+  return [...text.matchAll(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/gm)].map(
+    m => m[1],
+  );
 }

@@ -1,7 +1,14 @@
 import { UPSTREAM_MODULE } from '../../kits/context';
-import { EnvironmentParameters, ParameterInput, parseParameters } from '../../parameters/model';
+import {
+  EnvironmentParameters,
+  ParameterInput,
+  parseParameters,
+} from '../../parameters/model';
 import { secretReferences } from '../../secrets/references';
 import { GLUE_FUNCTIONS } from '../standIns/glueModule';
+
+/** The cache buster flag as {@link splitDaggerArgv} normalises it. */
+export const CACHE_BUSTER = '--cache-buster=<digits>';
 
 /**
  * What a rendered environment must contain, derived independently of the kits from the
@@ -11,7 +18,8 @@ import { GLUE_FUNCTIONS } from '../standIns/glueModule';
 /** Parses a matrix input the way the render action does; throws if the input is invalid. */
 export function parametersOf(input: ParameterInput): EnvironmentParameters {
   const result = parseParameters(input);
-  if (!result.success) throw new Error(`invalid matrix input: ${JSON.stringify(result.problems)}`);
+  if (!result.success)
+    throw new Error(`invalid matrix input: ${JSON.stringify(result.problems)}`);
   return result.parameters;
 }
 
@@ -24,7 +32,9 @@ function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
  * secrets. skipTlsVerify is a development field and locking a production one; the other
  * environments fix them and have no such form field.
  */
-export function expectedAnswers(p: EnvironmentParameters): Record<string, unknown> {
+export function expectedAnswers(
+  p: EnvironmentParameters,
+): Record<string, unknown> {
   const { targetPath: _targetPath, skipTlsVerify, locking, ...rest } = p;
   return withoutUndefined({
     ...rest,
@@ -42,7 +52,9 @@ export type DaggerFunction = 'deploy' | 'plan' | 'destroy';
 export const GLUE_FUNCTION_FLAGS = GLUE_FUNCTIONS.deploy;
 
 /** The committed-or-rendered file each tier passes as --backend-config-file (none in development). */
-export function backendConfigFile(p: EnvironmentParameters): string | undefined {
+export function backendConfigFile(
+  p: EnvironmentParameters,
+): string | undefined {
   if (p.environment === 'staging') return './backend.rendered.yaml';
   if (p.environment === 'production') return './backend.yaml';
   return undefined;
@@ -57,7 +69,12 @@ export function stateFlags(p: EnvironmentParameters): string[] {
 /** The exact get-tunnel-secrets call a kit must make: same state flags as deploy, Terraform pinned. */
 export function expectedTunnelCall(p: EnvironmentParameters): DaggerCall {
   return {
-    head: ['call', '-m', `${UPSTREAM_MODULE}@${p.glueVersion}`, 'get-tunnel-secrets'],
+    head: [
+      'call',
+      '-m',
+      `${UPSTREAM_MODULE}@${p.glueVersion}`,
+      'get-tunnel-secrets',
+    ],
     flags: [
       '--source=./kcl',
       '--cloudflare-token=env:CF_TOKEN',
@@ -79,8 +96,6 @@ export interface DaggerCall {
   tail: string[];
 }
 
-export const CACHE_BUSTER = '--cache-buster=<digits>';
-
 /** Splits a recorded `dagger` argv (for comparison with {@link expectedDaggerCall}). */
 export function splitDaggerArgv(argv: string[]): DaggerCall {
   const head = argv.slice(0, 4);
@@ -90,17 +105,25 @@ export function splitDaggerArgv(argv: string[]): DaggerCall {
   const tail = exportAt === -1 ? [] : rest.slice(exportAt);
   return {
     head,
-    flags: flags.map(f => (/^--cache-buster=[0-9]+$/.test(f) ? CACHE_BUSTER : f)).sort(),
+    flags: flags
+      .map(f => (/^--cache-buster=[0-9]+$/.test(f) ? CACHE_BUSTER : f))
+      .sort(),
     tail,
   };
 }
 
 /** The exact dagger call a kit must make for `fn`. */
-export function expectedDaggerCall(p: EnvironmentParameters, fn: DaggerFunction): DaggerCall {
+export function expectedDaggerCall(
+  p: EnvironmentParameters,
+  fn: DaggerFunction,
+): DaggerCall {
   const auth =
     p.unifiAuth === 'apiKey'
       ? ['--unifi-api-key=env:UNIFI_API_KEY']
-      : ['--unifi-username=env:UNIFI_USERNAME', '--unifi-password=env:UNIFI_PASSWORD'];
+      : [
+          '--unifi-username=env:UNIFI_USERNAME',
+          '--unifi-password=env:UNIFI_PASSWORD',
+        ];
   const flags = [
     '--kcl-source=./kcl',
     `--unifi-url=https://${p.unifiHost}:${p.unifiPort}`,
@@ -108,7 +131,9 @@ export function expectedDaggerCall(p: EnvironmentParameters, fn: DaggerFunction)
     '--cloudflare-token=env:CF_TOKEN',
     `--cloudflare-account-id=${p.cloudflareAccountId}`,
     `--zone-name=${p.zoneName}`,
-    ...(p.environment === 'development' && p.skipTlsVerify ? ['--unifi-insecure'] : []),
+    ...(p.environment === 'development' && p.skipTlsVerify
+      ? ['--unifi-insecure']
+      : []),
     `--terraform-version=${p.terraformVersion}`,
     `--kcl-version=${p.kclVersion}`,
     ...stateFlags(p),
@@ -123,22 +148,46 @@ export function expectedDaggerCall(p: EnvironmentParameters, fn: DaggerFunction)
 
 /** The environment variables dagger must receive: the Cloudflare token and the UniFi credentials. */
 export function secretVariables(p: EnvironmentParameters): string[] {
-  return ['CF_TOKEN', ...(p.unifiAuth === 'apiKey' ? ['UNIFI_API_KEY'] : ['UNIFI_USERNAME', 'UNIFI_PASSWORD'])];
+  return [
+    'CF_TOKEN',
+    ...(p.unifiAuth === 'apiKey'
+      ? ['UNIFI_API_KEY']
+      : ['UNIFI_USERNAME', 'UNIFI_PASSWORD']),
+  ];
 }
 
 /** The variables a developer's .env must set (development, staging): the secrets, and staging's AWS keys. */
 export function requiredDotEnv(p: EnvironmentParameters): string[] {
-  return [...secretVariables(p), ...(p.environment === 'staging' ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] : [])];
+  return [
+    ...secretVariables(p),
+    ...(p.environment === 'staging'
+      ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']
+      : []),
+  ];
 }
 
 /** staging backend.yaml, parsed. */
-export function expectedStagingBackend(p: EnvironmentParameters): Record<string, unknown> {
-  return { bucket: p.stateBucket, key: p.stateKey, region: p.stateRegion, encrypt: true, use_lockfile: true };
+export function expectedStagingBackend(
+  p: EnvironmentParameters,
+): Record<string, unknown> {
+  return {
+    bucket: p.stateBucket,
+    key: p.stateKey,
+    region: p.stateRegion,
+    encrypt: true,
+    use_lockfile: true,
+  };
 }
 
 /** production backend.yaml.tmpl, parsed: vals references for everything but the key. */
-export function expectedProductionBackendTemplate(p: EnvironmentParameters): Record<string, unknown> {
-  const refs = Object.fromEntries(secretReferences(p).filter(r => r.file === 'backend.yaml.tmpl').map(r => [r.key, r.ref]));
+export function expectedProductionBackendTemplate(
+  p: EnvironmentParameters,
+): Record<string, unknown> {
+  const refs = Object.fromEntries(
+    secretReferences(p)
+      .filter(r => r.file === 'backend.yaml.tmpl')
+      .map(r => [r.key, r.ref]),
+  );
   return withoutUndefined({
     bucket: refs.bucket,
     key: p.stateKey,
@@ -153,21 +202,38 @@ export function expectedProductionBackendTemplate(p: EnvironmentParameters): Rec
 }
 
 /** production secrets.vals.yaml, parsed. */
-export function expectedSecretsTemplate(p: EnvironmentParameters): Record<string, string> {
-  return Object.fromEntries(secretReferences(p).filter(r => r.file === 'secrets.vals.yaml').map(r => [r.key, r.ref]));
+export function expectedSecretsTemplate(
+  p: EnvironmentParameters,
+): Record<string, string> {
+  return Object.fromEntries(
+    secretReferences(p)
+      .filter(r => r.file === 'secrets.vals.yaml')
+      .map(r => [r.key, r.ref]),
+  );
+}
+
+/** The state backend annotation's value. */
+function stateBackend(p: EnvironmentParameters): string {
+  if (p.environment === 'development') return 'ephemeral';
+  return p.locking === 'dynamodb' ? 's3-dynamodb' : 's3-lockfile';
 }
 
 /** The catalog annotations the form determines. */
-export function expectedAnnotations(p: EnvironmentParameters, template: { name: string; version: string }): Record<string, string> {
+export function expectedAnnotations(
+  p: EnvironmentParameters,
+  template: { name: string; version: string },
+): Record<string, string> {
   return {
     'backstage.io/techdocs-ref': 'dir:.',
     'unifi-cloudflare-glue.io/environment-tier': p.environment,
-    'unifi-cloudflare-glue.io/state-backend':
-      p.environment === 'development' ? 'ephemeral' : p.locking === 'dynamodb' ? 's3-dynamodb' : 's3-lockfile',
-    'unifi-cloudflare-glue.io/secrets-model': p.environment === 'production' ? '1password-vals' : 'env-file',
+    'unifi-cloudflare-glue.io/state-backend': stateBackend(p),
+    'unifi-cloudflare-glue.io/secrets-model':
+      p.environment === 'production' ? '1password-vals' : 'env-file',
     'unifi-cloudflare-glue.io/zone': p.zoneName,
     'unifi-cloudflare-glue.io/glue-version': p.glueVersion,
     'unifi-cloudflare-glue.io/template': template.name,
     'unifi-cloudflare-glue.io/template-version': template.version,
+    // Lineage, as Backstage's scaffolder relation processor reads it.
+    'backstage.io/template-version': template.version,
   };
 }

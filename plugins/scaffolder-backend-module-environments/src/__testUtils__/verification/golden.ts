@@ -28,28 +28,39 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const files: string[] = [];
   for (const entry of entries) {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) files.push(...(await listFiles(path.join(dir, entry.name), relative)));
+    if (entry.isDirectory())
+      files.push(...(await listFiles(path.join(dir, entry.name), relative)));
     else files.push(relative);
   }
   return files.sort();
 }
 
 /** The golden files of an environment, by rendered path. */
-export async function readGolden(environment: Environment): Promise<Map<string, Buffer>> {
+export async function readGolden(
+  environment: Environment,
+): Promise<Map<string, Buffer>> {
   const dir = path.join(GOLDEN_ROOT, environment);
   const golden = new Map<string, Buffer>();
   for (const file of await listFiles(dir)) {
     if (!file.endsWith(GOLDEN_SUFFIX)) continue;
-    golden.set(file.slice(0, -GOLDEN_SUFFIX.length), await readFile(path.join(dir, file)));
+    golden.set(
+      file.slice(0, -GOLDEN_SUFFIX.length),
+      await readFile(path.join(dir, file)),
+    );
   }
   return golden;
 }
 
 /** Replaces the golden files of an environment. */
-export async function writeGolden(environment: Environment, files: Map<string, Buffer>): Promise<void> {
+export async function writeGolden(
+  environment: Environment,
+  files: Map<string, Buffer>,
+): Promise<void> {
   const dir = path.join(GOLDEN_ROOT, environment);
   await rm(dir, { recursive: true, force: true });
-  for (const [file, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [file, content] of [...files].sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
     const target = path.join(dir, `${file}${GOLDEN_SUFFIX}`);
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, content);
@@ -57,7 +68,10 @@ export async function writeGolden(environment: Environment, files: Map<string, B
 }
 
 /** The canonical render of an environment through the dry-run API. */
-export function renderCanonical(backend: Backend, environment: Environment): Promise<Map<string, Buffer>> {
+export function renderCanonical(
+  backend: Backend,
+  environment: Environment,
+): Promise<Map<string, Buffer>> {
   return dryRunFiles(backend, environment, canonicalValues[environment]);
 }
 

@@ -1,4 +1,10 @@
-import { DISTRIBUTIONS, Environment, MAX_SERVICES, ParameterInput, PROTOCOLS } from '../../parameters/model';
+import {
+  DISTRIBUTIONS,
+  Environment,
+  MAX_SERVICES,
+  ParameterInput,
+  PROTOCOLS,
+} from '../../parameters/model';
 import { canonicalValues } from '../values';
 
 /** One render of the verification matrix. */
@@ -64,7 +70,9 @@ export function everyDistributionAndProtocol(zone: string): Service[] {
         port: ports[services.length],
         protocol,
         distribution,
-        ...(distribution === 'unifi_only' ? {} : { publicHostname: `${name}.${zone}` }),
+        ...(distribution === 'unifi_only'
+          ? {}
+          : { publicHostname: `${name}.${zone}` }),
       });
     }
   }
@@ -81,7 +89,9 @@ export function maxServices(zone: string): Service[] {
       port: 10000 + i,
       protocol: PROTOCOLS[(i + 1) % PROTOCOLS.length],
       distribution,
-      ...(distribution === 'unifi_only' ? {} : { publicHostname: `${name}.${zone}` }),
+      ...(distribution === 'unifi_only'
+        ? {}
+        : { publicHostname: `${name}.${zone}` }),
     };
   });
 }
@@ -89,15 +99,36 @@ export function maxServices(zone: string): Service[] {
 /** 63-character service names; the first is published at the zone apex. */
 export function longLabelServices(zone: string): Service[] {
   return [
-    { name: label63('apex-service'), port: 443, protocol: 'https', distribution: 'both', publicHostname: zone },
-    { name: label63('long-service'), port: 8080, protocol: 'http', distribution: 'cloudflare_only', publicHostname: `${label63('public')}.${zone}` },
-    { name: label63('local-service'), port: 22, protocol: 'tcp', distribution: 'unifi_only' },
+    {
+      name: label63('apex-service'),
+      port: 443,
+      protocol: 'https',
+      distribution: 'both',
+      publicHostname: zone,
+    },
+    {
+      name: label63('long-service'),
+      port: 8080,
+      protocol: 'http',
+      distribution: 'cloudflare_only',
+      publicHostname: `${label63('public')}.${zone}`,
+    },
+    {
+      name: label63('local-service'),
+      port: 22,
+      protocol: 'tcp',
+      distribution: 'unifi_only',
+    },
   ];
 }
 
 const ACCOUNT = 'fedcba9876543210fedcba9876543210';
 
-function common(name: string, zone: string, description: string | undefined): Partial<ParameterInput> {
+function common(
+  name: string,
+  zone: string,
+  description: string | undefined,
+): Partial<ParameterInput> {
   return {
     name,
     owner: 'group:default/platform-team',
@@ -121,7 +152,11 @@ export function buildMatrix(): MatrixCase[] {
   const next = () => d.shift()!;
   const cases: MatrixCase[] = [
     // development
-    { id: 'development-canonical', environment: 'development', input: canonicalValues.development },
+    {
+      id: 'development-canonical',
+      environment: 'development',
+      input: canonicalValues.development,
+    },
     {
       id: 'development-password-verify-tls-one-service',
       environment: 'development',
@@ -137,7 +172,15 @@ export function buildMatrix(): MatrixCase[] {
         skipTlsVerify: false,
         deviceHostname: 'nas',
         deviceMac: 'AABBCCDDEEFF',
-        services: [{ name: 'web', port: 80, protocol: 'http', distribution: 'both', publicHostname: 'www.example.org' }],
+        services: [
+          {
+            name: 'web',
+            port: 80,
+            protocol: 'http',
+            distribution: 'both',
+            publicHostname: 'www.example.org',
+          },
+        ],
       } as ParameterInput,
     },
     {
@@ -183,17 +226,31 @@ export function buildMatrix(): MatrixCase[] {
         environment: 'development',
         deviceHostname: 'printer-host',
         deviceMac: '02:00:5e:10:00:04',
-        services: [{ name: 'cups', port: 631, protocol: 'http', distribution: 'unifi_only' }],
+        services: [
+          {
+            name: 'cups',
+            port: 631,
+            protocol: 'http',
+            distribution: 'unifi_only',
+          },
+        ],
       } as ParameterInput,
     },
     {
       id: 'development-hostile-description',
       environment: 'development',
-      input: { ...canonicalValues.development, description: TRICKY_DESCRIPTIONS[TRICKY_DESCRIPTIONS.length - 1] },
+      input: {
+        ...canonicalValues.development,
+        description: TRICKY_DESCRIPTIONS[TRICKY_DESCRIPTIONS.length - 1],
+      },
     },
 
     // staging: always the S3 lockfile
-    { id: 'staging-canonical', environment: 'staging', input: canonicalValues.staging },
+    {
+      id: 'staging-canonical',
+      environment: 'staging',
+      input: canonicalValues.staging,
+    },
     {
       id: 'staging-api-key-custom-state-key',
       environment: 'staging',
@@ -202,7 +259,15 @@ export function buildMatrix(): MatrixCase[] {
         environment: 'staging',
         deviceHostname: 'edge',
         deviceMac: '02:00:5e:20:00:01',
-        services: [{ name: 'status', port: 8443, protocol: 'https', distribution: 'cloudflare_only', publicHostname: 'status.stg.example.com' }],
+        services: [
+          {
+            name: 'status',
+            port: 8443,
+            protocol: 'https',
+            distribution: 'cloudflare_only',
+            publicHostname: 'status.stg.example.com',
+          },
+        ],
         stateBucket: 'acme.state.bucket',
         stateRegion: 'us-gov-west-1',
         stateKey: 'envs/staging/dns_v2.tfstate',
@@ -261,14 +326,25 @@ export function buildMatrix(): MatrixCase[] {
         environment: 'staging',
         deviceHostname: 'edge',
         deviceMac: '02:00:5e:20:00:05',
-        services: [{ name: 'api', port: 3000, distribution: 'both', publicHostname: 'api.example.com' }],
+        services: [
+          {
+            name: 'api',
+            port: 3000,
+            distribution: 'both',
+            publicHostname: 'api.example.com',
+          },
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
       } as ParameterInput,
     },
 
     // production: dynamodb or lockfile, op or onepasswordconnect, KMS key or none
-    { id: 'production-canonical', environment: 'production', input: canonicalValues.production },
+    {
+      id: 'production-canonical',
+      environment: 'production',
+      input: canonicalValues.production,
+    },
     {
       id: 'production-lockfile-password-no-kms-op',
       environment: 'production',
@@ -278,7 +354,15 @@ export function buildMatrix(): MatrixCase[] {
         unifiAuth: 'usernamePassword',
         deviceHostname: 'nas',
         deviceMac: '02:00:5e:30:00:01',
-        services: [{ name: 'web', port: 80, protocol: 'http', distribution: 'both', publicHostname: 'web.example.org' }],
+        services: [
+          {
+            name: 'web',
+            port: 80,
+            protocol: 'http',
+            distribution: 'both',
+            publicHostname: 'web.example.org',
+          },
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
         locking: 'lockfile',
@@ -295,7 +379,15 @@ export function buildMatrix(): MatrixCase[] {
         unifiAuth: 'usernamePassword',
         deviceHostname: 'nas',
         deviceMac: '02-00-5E-30-00-02',
-        services: [{ name: 'web', port: 443, protocol: 'https', distribution: 'cloudflare_only', publicHostname: 'web.example.org' }],
+        services: [
+          {
+            name: 'web',
+            port: 443,
+            protocol: 'https',
+            distribution: 'cloudflare_only',
+            publicHostname: 'web.example.org',
+          },
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'us-east-1',
         locking: 'dynamodb',
@@ -314,7 +406,15 @@ export function buildMatrix(): MatrixCase[] {
         environment: 'production',
         deviceHostname: 'nas',
         deviceMac: '020000000003',
-        services: [{ name: 'web', port: 8080, protocol: 'http', distribution: 'both', publicHostname: 'example.org' }],
+        services: [
+          {
+            name: 'web',
+            port: 8080,
+            protocol: 'http',
+            distribution: 'both',
+            publicHostname: 'example.org',
+          },
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
         locking: 'lockfile',
@@ -341,7 +441,8 @@ export function buildMatrix(): MatrixCase[] {
         stateRegion: 'eu-central-1',
         locking: 'dynamodb',
         dynamodbTable: 'terraform-state-locks',
-        kmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef',
+        kmsKeyId:
+          'arn:aws:kms:eu-central-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef',
         vault: 'Infrastructure',
       } as ParameterInput,
     },
@@ -375,7 +476,8 @@ export function buildMatrix(): MatrixCase[] {
         stateRegion: 'eu-central-1',
         locking: 'dynamodb',
         dynamodbTable: 'terraform-state-locks',
-        kmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-14cd-b6ef-1234567890ab',
+        kmsKeyId:
+          'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-14cd-b6ef-1234567890ab',
         vault: label63('Vault'),
       } as ParameterInput,
     },
@@ -384,6 +486,9 @@ export function buildMatrix(): MatrixCase[] {
 }
 
 /** The matrix cases of one environment. */
-export function casesOf(cases: MatrixCase[], environment: Environment): MatrixCase[] {
+export function casesOf(
+  cases: MatrixCase[],
+  environment: Environment,
+): MatrixCase[] {
   return cases.filter(c => c.environment === environment);
 }

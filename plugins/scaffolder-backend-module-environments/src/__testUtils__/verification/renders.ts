@@ -1,11 +1,17 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { kitManifest } from '../../kits/manifest';
 import { EnvironmentParameters, ParameterInput } from '../../parameters/model';
-import { DryRunFile, EnvironmentName, formValues, loadTemplate, startScaffolderBackend } from '../backend';
+import {
+  DryRunFile,
+  EnvironmentName,
+  formValues,
+  loadTemplate,
+  startScaffolderBackend,
+} from '../backend';
 import { parametersOf } from './expectations';
 import { MatrixCase } from './matrix';
+import { kitModes, renderToDirectory } from '../renderToDirectory';
 
 export type Backend = Awaited<ReturnType<typeof startScaffolderBackend>>;
 
@@ -13,12 +19,23 @@ export type Backend = Awaited<ReturnType<typeof startScaffolderBackend>>;
  * Renders through the real scaffolder: POST /api/scaffolder/v2/dry-run with the
  * environment's template.yaml and the form values. Returns the files as bytes, by path.
  */
-export async function dryRunFiles(backend: Backend, environment: EnvironmentName, input: ParameterInput): Promise<Map<string, Buffer>> {
+export async function dryRunFiles(
+  backend: Backend,
+  environment: EnvironmentName,
+  input: ParameterInput,
+): Promise<Map<string, Buffer>> {
   const template = await loadTemplate(environment);
-  const { status, body } = await backend.dryRun(template, formValues(input as Record<string, unknown>));
+  const { status, body } = await backend.dryRun(
+    template,
+    formValues(input as Record<string, unknown>),
+  );
   if (status !== 200) {
-    const errors = Array.isArray(body?.errors) ? body.errors.map((e: any) => e.stack ?? e.message) : [JSON.stringify(body).slice(0, 2000)];
-    throw new Error(`dry-run of the ${environment} template answered ${status}: ${errors.join('; ')}`);
+    const errors = Array.isArray(body?.errors)
+      ? body.errors.map((e: any) => e.stack ?? e.message)
+      : [JSON.stringify(body).slice(0, 2000)];
+    throw new Error(
+      `dry-run of the ${environment} template answered ${status}: ${errors.join('; ')}`,
+    );
   }
   const files = new Map<string, Buffer>();
   for (const file of body.directoryContents as DryRunFile[]) {
@@ -36,38 +53,45 @@ export interface Rendered {
   files: Map<string, string>;
 }
 
-/**
- * Writes dry-run files under `dir`. The dry-run API drops file modes, so the modes come
- * from the kit manifest (scripts executable), as the render action writes them.
- */
-export async function writeRender(dir: string, environment: EnvironmentName, files: Map<string, Buffer>): Promise<void> {
-  const modes = new Map(kitManifest[environment].map(f => [f.path, f.mode]));
-  for (const [file, content] of files) {
-    const target = path.join(dir, file);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, content);
-    await chmod(target, modes.get(file) ?? 0o644);
-  }
+/** Writes dry-run files under `dir`, with the modes the render action gives them. */
+export function writeRender(
+  dir: string,
+  environment: EnvironmentName,
+  files: Map<string, Buffer>,
+): Promise<void> {
+  return renderToDirectory(dir, files, kitModes(environment));
 }
 
 /** A fresh temp directory for one test file's renders; `cleanup` removes it. */
-export async function makeWorkRoot(label: string): Promise<{ root: string; cleanup: () => Promise<void> }> {
+export async function makeWorkRoot(
+  label: string,
+): Promise<{ root: string; cleanup: () => Promise<void> }> {
   const root = await mkdtemp(path.join(os.tmpdir(), `verify-${label}-`));
   return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
 /** Renders every case through the dry-run API into `<root>/<case id>`. */
-export async function renderMatrix(backend: Backend, cases: MatrixCase[], root: string): Promise<Rendered[]> {
+export async function renderMatrix(
+  backend: Backend,
+  cases: MatrixCase[],
+  root: string,
+): Promise<Rendered[]> {
   const rendered: Rendered[] = [];
   for (const matrixCase of cases) {
-    const files = await dryRunFiles(backend, matrixCase.environment, matrixCase.input);
+    const files = await dryRunFiles(
+      backend,
+      matrixCase.environment,
+      matrixCase.input,
+    );
     const dir = path.join(root, matrixCase.id);
     await writeRender(dir, matrixCase.environment, files);
     rendered.push({
       case: matrixCase,
       params: parametersOf(matrixCase.input),
       dir,
-      files: new Map([...files].map(([file, content]) => [file, content.toString('utf8')])),
+      files: new Map(
+        [...files].map(([file, content]) => [file, content.toString('utf8')]),
+      ),
     });
   }
   return rendered;

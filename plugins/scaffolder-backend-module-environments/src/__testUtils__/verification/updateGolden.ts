@@ -16,7 +16,9 @@ async function main() {
     for (const environment of ENVIRONMENTS) {
       const files = await renderCanonical(backend, environment);
       await writeGolden(environment, files);
-      process.stdout.write(`${environment}: wrote ${files.size} golden files under ${GOLDEN_ROOT}/${environment}\n`);
+      process.stdout.write(
+        `${environment}: wrote ${files.size} golden files under ${GOLDEN_ROOT}/${environment}\n`,
+      );
     }
   } finally {
     await backend.stop();

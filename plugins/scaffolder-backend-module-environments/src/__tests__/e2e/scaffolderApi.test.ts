@@ -1,7 +1,12 @@
 import { resourceEntityV1alpha1Validator } from '@backstage/catalog-model';
 import { parse } from 'yaml';
 import { kitManifest } from '../../kits/manifest';
-import { decodeFiles, formValues, loadTemplate, startScaffolderBackend } from '../../__testUtils__/backend';
+import {
+  decodeFiles,
+  formValues,
+  loadTemplate,
+  startScaffolderBackend,
+} from '../../__testUtils__/backend';
 import { catalogEntityPolicy } from '../../__testUtils__/catalogPolicy';
 import { canonicalValues } from '../../__testUtils__/values';
 
@@ -18,55 +23,103 @@ describe('the templates through the real scaffolder REST API', () => {
     await backend?.stop();
   });
 
-  it('registers the three templates from catalog-info.yaml in the catalog', async () => {
+  it('registers the four templates from catalog-info.yaml in the catalog', async () => {
     await backend.templatesReady();
-    const { body } = await backend.request('GET', '/api/catalog/entities/by-query?filter=kind=template');
+    const { body } = await backend.request(
+      'GET',
+      '/api/catalog/entities/by-query?filter=kind=template',
+    );
     expect(body.items.map((e: any) => e.metadata.name).sort()).toEqual([
       'development-environment',
       'production-environment',
       'staging-environment',
+      'upgrade-environment',
     ]);
   });
 
   it('lists the render action with its examples', async () => {
     const { body } = await backend.request('GET', '/api/scaffolder/v2/actions');
-    const action = body.find((a: any) => a.id === 'unifiCloudflare:environment:render');
+    const action = body.find(
+      (a: any) => a.id === 'unifiCloudflare:environment:render',
+    );
     expect(action.examples).toHaveLength(3);
-    expect(action.schema.input.properties.zoneName.description).toMatch(/for example|Example: example.com/);
+    expect(action.schema.input.properties.zoneName.description).toMatch(
+      /for example|Example: example.com/,
+    );
   });
 
   it.each(['development', 'staging', 'production'] as const)(
     'dry-runs the %s template and returns the complete kit',
     async environment => {
       const template = await loadTemplate(environment);
-      const { status, body } = await backend.dryRun(template, formValues(canonicalValues[environment]));
+      const { status, body } = await backend.dryRun(
+        template,
+        formValues(canonicalValues[environment]),
+      );
       expect(status).toBe(200);
       const files = decodeFiles(body.directoryContents);
-      expect([...files.keys()].sort()).toEqual(kitManifest[environment].map(f => f.path).sort());
+      expect([...files.keys()].sort()).toEqual(
+        kitManifest[environment].map(f => f.path).sort(),
+      );
       for (const [file, text] of files) {
-        expect({ file, empty: text.trim() === '' }).toEqual({ file, empty: false });
+        expect({ file, empty: text.trim() === '' }).toEqual({
+          file,
+          empty: false,
+        });
       }
 
       const entity = parse(files.get('catalog-info.yaml')!);
       await expect(policy.enforce(entity)).resolves.toBeDefined();
-      await expect(resourceEntityV1alpha1Validator.check(entity)).resolves.toBe(true);
-      expect(entity.spec).toMatchObject({ type: 'environment', owner: canonicalValues[environment].owner });
-      expect(entity.metadata.annotations['unifi-cloudflare-glue.io/environment-tier']).toBe(environment);
+      await expect(resourceEntityV1alpha1Validator.check(entity)).resolves.toBe(
+        true,
+      );
+      expect(entity.spec).toMatchObject({
+        type: 'environment',
+        owner: canonicalValues[environment].owner,
+      });
+      expect(
+        entity.metadata.annotations[
+          'unifi-cloudflare-glue.io/environment-tier'
+        ],
+      ).toBe(environment);
 
       const renderLog = body.log.map((l: any) => l.body.message).join('\n');
-      expect(renderLog).toMatch(new RegExp(`Dry run: rendered the ${environment} kit`));
+      expect(renderLog).toMatch(
+        new RegExp(`Dry run: rendered the ${environment} kit`),
+      );
     },
   );
 
   it('rejects hostile values in identifier fields with HTTP 400 naming the field', async () => {
-    const hostile = ['x"; rm -rf /', '$(id)', '`id`', 'a\nb', '{{ 7*7 }}', '${{ parameters.name }}'];
-    const fields = ['name', 'zoneName', 'unifiHost', 'deviceHostname', 'deviceMac', 'glueVersion'];
+    const hostile = [
+      'x"; rm -rf /',
+      '$(id)',
+      '`id`',
+      'a\nb',
+      '{{ 7*7 }}',
+      '${{ parameters.name }}',
+    ];
+    const fields = [
+      'name',
+      'zoneName',
+      'unifiHost',
+      'deviceHostname',
+      'deviceMac',
+      'glueVersion',
+    ];
     for (const field of fields) {
       for (const value of hostile) {
-        const { status, body } = await backend.request('POST', '/api/scaffolder/v2/tasks', {
-          templateRef: 'template:default/development-environment',
-          values: { ...formValues(canonicalValues.development), [field]: value },
-        });
+        const { status, body } = await backend.request(
+          'POST',
+          '/api/scaffolder/v2/tasks',
+          {
+            templateRef: 'template:default/development-environment',
+            values: {
+              ...formValues(canonicalValues.development),
+              [field]: value,
+            },
+          },
+        );
         expect({ field, value, status }).toEqual({ field, value, status: 400 });
         expect(JSON.stringify(body)).toContain(field);
       }
@@ -76,11 +129,18 @@ describe('the templates through the real scaffolder REST API', () => {
   it('renders hostile description text as inert literal text', async () => {
     const description = `it's "quoted" $(id) \`id\` {{ 7*7 }} \${{ parameters.name }} # not a comment`;
     const template = await loadTemplate('development');
-    const { status, body } = await backend.dryRun(template, { ...formValues(canonicalValues.development), description });
+    const { status, body } = await backend.dryRun(template, {
+      ...formValues(canonicalValues.development),
+      description,
+    });
     expect(status).toBe(200);
     const files = decodeFiles(body.directoryContents);
-    expect(parse(files.get('catalog-info.yaml')!).metadata.description).toBe(description);
-    expect(parse(files.get('.environment-answers.yaml')!).values.description).toBe(description);
+    expect(parse(files.get('catalog-info.yaml')!).metadata.description).toBe(
+      description,
+    );
+    expect(
+      parse(files.get('.environment-answers.yaml')!).values.description,
+    ).toBe(description);
     expect(files.get('README.md')).not.toContain('49');
   });
 });

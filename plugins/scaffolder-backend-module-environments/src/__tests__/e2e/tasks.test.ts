@@ -8,31 +8,54 @@
  * modes, on `main`; the entity is checked in the catalog, the task's links are followed, and a
  * second run with the same name must fail with a clear message and change nothing.
  */
-import { githubIntegrations, GithubHost, startGithubHost } from '@internal/github-host';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import {
+  githubIntegrations,
+  GithubHost,
+  startGithubHost,
+} from '@internal/github-host';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { runOrFail, userEnv } from '../../__testUtils__/install/processes';
+import { runOrFail, userEnv } from '../../__testUtils__/processes';
 import { kitManifest } from '../../kits/manifest';
 import { catalogModuleLocalRepositories } from '../../module';
-import { apiClient, ApiClient, TaskEvent, taskOutput } from '../../__testUtils__/scale/api';
-import { DryRunFile, EnvironmentName, loadTemplate, REPO_ROOT, startScaffolderBackend } from '../../__testUtils__/backend';
+import {
+  apiClient,
+  ApiClient,
+  TaskEvent,
+  taskOutput,
+} from '../../__testUtils__/http';
+import {
+  DryRunFile,
+  EnvironmentName,
+  loadExampleValues,
+  loadTemplate,
+  startScaffolderBackend,
+} from '../../__testUtils__/backend';
 
 jest.setTimeout(180_000);
 
-const ENVIRONMENTS: EnvironmentName[] = ['development', 'staging', 'production'];
+const ENVIRONMENTS: EnvironmentName[] = [
+  'development',
+  'staging',
+  'production',
+];
 const TOKEN = `ghp_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 const BOT = 'scaffolder-bot';
 const ORG = 'acme';
 
-async function exampleValues(environment: EnvironmentName): Promise<Record<string, any>> {
-  return parse(await readFile(path.join(REPO_ROOT, 'templates', `${environment}-environment`, 'example-values.yaml'), 'utf8'));
-}
+const exampleValues = loadExampleValues;
 
-const gitEnv = () => userEnv({ GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
-const git = (cwd: string, args: string[]) => runOrFail('git', 'git', args, { cwd, env: gitEnv() }).then(r => r.output);
+const gitEnv = () =>
+  userEnv({
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+  });
+const git = (cwd: string, args: string[]) =>
+  runOrFail('git', 'git', args, { cwd, env: gitEnv() }).then(r => r.output);
 
 /** path -> { mode, content } of a commit, read with `git ls-tree` and `git cat-file`. */
 async function treeOf(repository: string, ref: string) {
@@ -41,26 +64,49 @@ async function treeOf(repository: string, ref: string) {
   for (const line of listing.split('\0').filter(Boolean)) {
     const [meta, file] = line.split('\t');
     const [mode, , sha] = meta.split(' ');
-    files.set(file, { mode, content: await git(repository, ['cat-file', 'blob', sha]) });
+    files.set(file, {
+      mode,
+      content: await git(repository, ['cat-file', 'blob', sha]),
+    });
   }
   return files;
 }
 
 /** What the dry-run renders for the same values, with the modes the kit manifest gives. */
-async function expectedTree(backend: Backend, environment: EnvironmentName, values: Record<string, unknown>) {
-  const { status, body } = await backend.dryRun(await loadTemplate(environment), values);
+async function expectedTree(
+  backend: Backend,
+  environment: EnvironmentName,
+  values: Record<string, unknown>,
+) {
+  const { status, body } = await backend.dryRun(
+    await loadTemplate(environment),
+    values,
+  );
   expect(status).toBe(200);
-  const modes = new Map(kitManifest[environment].map(f => [f.path, f.mode === 0o755 ? '100755' : '100644']));
+  const modes = new Map(
+    kitManifest[environment].map(f => [
+      f.path,
+      f.mode === 0o755 ? '100755' : '100644',
+    ]),
+  );
   return new Map(
     (body.directoryContents as DryRunFile[]).map(f => [
       f.path,
-      { mode: modes.get(f.path) ?? 'not in the kit manifest', content: Buffer.from(f.base64Content, 'base64').toString('utf8') },
+      {
+        mode: modes.get(f.path) ?? 'not in the kit manifest',
+        content: Buffer.from(f.base64Content, 'base64').toString('utf8'),
+      },
     ]),
   );
 }
 
 function messages(events: TaskEvent[]): string {
-  return events.map(e => `[${e.body.stepId ?? e.type}${e.body.status ? ` ${e.body.status}` : ''}] ${e.body.message ?? ''}`).join('\n');
+  return events
+    .map(
+      e =>
+        `[${e.body.stepId ?? e.type}${e.body.status ? ` ${e.body.status}` : ''}] ${e.body.message ?? ''}`,
+    )
+    .join('\n');
 }
 
 type Backend = Awaited<ReturnType<typeof startScaffolderBackend>>;
@@ -69,15 +115,27 @@ type Backend = Awaited<ReturnType<typeof startScaffolderBackend>>;
  * A second run with a taken name fails at the publish step with the publisher's own message, or
  * earlier, at a step that checks the name first, with a message naming it.
  */
-function expectRefusal(events: TaskEvent[], publishStep: string, publisherMessages: string[], name: string) {
+function expectRefusal(
+  events: TaskEvent[],
+  publishStep: string,
+  publisherMessages: string[],
+  name: string,
+) {
   const failed = events.find(e => e.body.stepId && e.body.status === 'failed');
   expect(failed).toBeDefined();
   const failedStep = failed!.body.stepId!;
-  const log = events.filter(e => e.body.stepId === failedStep).map(e => e.body.message ?? '').join('\n');
+  const log = events
+    .filter(e => e.body.stepId === failedStep)
+    .map(e => e.body.message ?? '')
+    .join('\n');
   if (failedStep === publishStep) {
     for (const message of publisherMessages) expect(log).toContain(message);
   } else {
-    expect(events.some(e => e.body.stepId === publishStep && e.body.status === 'completed')).toBe(false);
+    expect(
+      events.some(
+        e => e.body.stepId === publishStep && e.body.status === 'completed',
+      ),
+    ).toBe(false);
     expect(log).toContain(name);
   }
 }
@@ -103,8 +161,12 @@ describe('the templates through /v2/tasks to completion', () => {
       config: {
         // The host as a GitHub Enterprise-style integration, and github.com sent to it as
         // `npm start` does with LOCAL_GITHUB_HOST=1 (so the example values work verbatim).
-        integrations: { github: githubIntegrations(host, TOKEN, { interceptGithubCom: true }) },
-        unifiCloudflare: { localPublisher: { enabled: true, directory: localRepositories } },
+        integrations: {
+          github: githubIntegrations(host, TOKEN, { interceptGithubCom: true }),
+        },
+        unifiCloudflare: {
+          localPublisher: { enabled: true, directory: localRepositories },
+        },
       },
       // The catalog side of local publishing, as dev/index.ts adds it for npm start.
       features: [catalogModuleLocalRepositories],
@@ -119,22 +181,26 @@ describe('the templates through /v2/tasks to completion', () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  async function runTask(environment: EnvironmentName, values: Record<string, unknown>) {
-    const id = await api.createTask(`template:default/${environment}-environment`, values);
+  async function runTask(
+    environment: EnvironmentName,
+    values: Record<string, unknown>,
+  ) {
+    const id = await api.createTask(
+      `template:default/${environment}-environment`,
+      values,
+    );
     const task = await api.waitForTask(id, 120_000);
     const events = await api.events(id);
     return { task, events, output: taskOutput(events) };
   }
 
-  async function entityEventually(ref: string) {
-    const [kind, rest] = ref.split(':');
-    const [namespace, name] = rest.split('/');
-    for (let attempt = 0; attempt < 240; attempt++) {
-      const { status, body } = await api.request('GET', `/api/catalog/entities/by-name/${kind}/${namespace}/${name}`);
-      if (status === 200) return body;
-      await new Promise(r => setTimeout(r, 250));
-    }
-    throw new Error(`${ref} never appeared in the catalog`);
+  /** The local GitHub host's REST API, as octokit calls it. */
+  function githubApi() {
+    return apiClient(host.apiBaseUrl, TOKEN, { scheme: 'token' });
+  }
+
+  function entityEventually(ref: string) {
+    return api.waitForEntity(ref, 60_000);
   }
 
   async function clone(url: string, into: string) {
@@ -144,19 +210,35 @@ describe('the templates through /v2/tasks to completion', () => {
 
   it('passes every step only inputs its action declares', async () => {
     // publish:github refuses undeclared inputs only when it runs, and dry-runs skip it.
-    const { body: actions } = await api.request('GET', '/api/scaffolder/v2/actions');
-    const schemas = new Map<string, any>(actions.map((a: any) => [a.id, a.schema?.input]));
+    const { body: actions } = await api.request(
+      'GET',
+      '/api/scaffolder/v2/actions',
+    );
+    const schemas = new Map<string, any>(
+      actions.map((a: any) => [a.id, a.schema?.input]),
+    );
     const declared = (schema: any): Set<string> =>
       new Set([
         ...Object.keys(schema?.properties ?? {}),
-        ...[...(schema?.anyOf ?? []), ...(schema?.oneOf ?? [])].flatMap((s: any) => [...declared(s)]),
+        ...[...(schema?.anyOf ?? []), ...(schema?.oneOf ?? [])].flatMap(
+          (s: any) => [...declared(s)],
+        ),
       ]);
     for (const environment of ENVIRONMENTS) {
       for (const step of (await loadTemplate(environment)).spec.steps) {
-        expect({ step: step.id, known: schemas.has(step.action) }).toEqual({ step: step.id, known: true });
+        expect({ step: step.id, known: schemas.has(step.action) }).toEqual({
+          step: step.id,
+          known: true,
+        });
         const allowed = declared(schemas.get(step.action));
-        const undeclared = Object.keys(step.input ?? {}).filter(key => !allowed.has(key));
-        expect({ environment, step: step.id, undeclared }).toEqual({ environment, step: step.id, undeclared: [] });
+        const undeclared = Object.keys(step.input ?? {}).filter(
+          key => !allowed.has(key),
+        );
+        expect({ environment, step: step.id, undeclared }).toEqual({
+          environment,
+          step: step.id,
+          undeclared: [],
+        });
       }
     }
   });
@@ -169,8 +251,14 @@ describe('the templates through /v2/tasks to completion', () => {
     beforeAll(async () => {
       const example = await exampleValues(environment);
       // The example's owner and repository, on the host's own name (as for GitHub Enterprise).
-      const owner = new URL(`https://${example.repoUrl}`).searchParams.get('owner');
-      values = { ...example, publishTarget: 'github', repoUrl: `${host.host}?owner=${owner}&repo=${example.name}` };
+      const owner = new URL(`https://${example.repoUrl}`).searchParams.get(
+        'owner',
+      );
+      values = {
+        ...example,
+        publishTarget: 'github',
+        repoUrl: `${host.host}?owner=${owner}&repo=${example.name}`,
+      };
       repository = host.repositoryPath(owner!, example.name);
     });
 
@@ -178,102 +266,206 @@ describe('the templates through /v2/tasks to completion', () => {
       // Before the run: a name check in the template refuses a dry-run of a name that is taken.
       const expected = await expectedTree(backend, environment, values);
       const { task, events, output } = await runTask(environment, values);
-      expect({ status: task.status, log: task.status === 'completed' ? '' : messages(events) }).toEqual({ status: 'completed', log: '' });
-      const completedSteps = events.filter(e => e.body.status === 'completed' && e.body.stepId).map(e => e.body.stepId);
-      expect(completedSteps.indexOf('render')).toBeLessThan(completedSteps.indexOf('publish'));
-      expect(completedSteps.indexOf('publish')).toBeLessThan(completedSteps.indexOf('register'));
-      if (environment === 'production') {
-        // Nothing is published before the secrets layout of the render is checked.
-        expect(completedSteps.indexOf('validate-secrets')).toBeGreaterThan(completedSteps.indexOf('render'));
-        expect(completedSteps.indexOf('validate-secrets')).toBeLessThan(completedSteps.indexOf('publish'));
-      }
+      expect({
+        status: task.status,
+        log: task.status === 'completed' ? '' : messages(events),
+      }).toEqual({ status: 'completed', log: '' });
+      const completedSteps = events
+        .filter(e => e.body.status === 'completed' && e.body.stepId)
+        .map(e => e.body.stepId);
+      expect(completedSteps.indexOf('render')).toBeLessThan(
+        completedSteps.indexOf('publish'),
+      );
+      expect(completedSteps.indexOf('publish')).toBeLessThan(
+        completedSteps.indexOf('register'),
+      );
+      // Production: nothing is published before the secrets layout of the render is checked.
+      const validated = completedSteps.indexOf('validate-secrets');
+      expect({
+        environment,
+        validatedBetweenRenderAndPublish:
+          validated > completedSteps.indexOf('render') &&
+          validated < completedSteps.indexOf('publish'),
+      }).toEqual({
+        environment,
+        validatedBetweenRenderAndPublish: environment === 'production',
+      });
 
       // The repository: a real clone over smart HTTP, main holds exactly the rendered files and modes.
       const remoteUrl = `${host.baseUrl}/${ORG}/${values.name}.git`;
-      const cloned = await clone(`http://x-access-token:${TOKEN}@${host.host}/${ORG}/${values.name}.git`, path.join(scratch, `clone-${environment}`));
-      expect((await git(cloned, ['rev-parse', '--abbrev-ref', 'HEAD'])).trim()).toBe('main');
-      expect((await git(cloned, ['rev-list', '--count', 'main'])).trim()).toBe('1');
-      expect((await git(cloned, ['log', '-1', '--format=%s', 'main'])).trim()).toBe(`Create the ${environment} environment ${values.name}`);
+      const cloned = await clone(
+        `http://x-access-token:${TOKEN}@${host.host}/${ORG}/${values.name}.git`,
+        path.join(scratch, `clone-${environment}`),
+      );
+      expect(
+        (await git(cloned, ['rev-parse', '--abbrev-ref', 'HEAD'])).trim(),
+      ).toBe('main');
+      expect((await git(cloned, ['rev-list', '--count', 'main'])).trim()).toBe(
+        '1',
+      );
+      expect(
+        (await git(cloned, ['log', '-1', '--format=%s', 'main'])).trim(),
+      ).toBe(`Create the ${environment} environment ${values.name}`);
       const actual = await treeOf(cloned, 'main');
-      expect([...actual.keys()].sort()).toEqual(kitManifest[environment].map(f => f.path).sort());
-      for (const [file, want] of expected) expect({ file, ...actual.get(file) }).toEqual({ file, ...want });
+      expect([...actual.keys()].sort()).toEqual(
+        kitManifest[environment].map(f => f.path).sort(),
+      );
+      for (const [file, want] of expected)
+        expect({ file, ...actual.get(file) }).toEqual({ file, ...want });
       firstHead = (await git(repository, ['rev-parse', 'main'])).trim();
 
       // publish:github protected the default branch (its default), through the host's API.
-      const protection = await fetch(`${host.apiBaseUrl}/repos/${ORG}/${values.name}/branches/main/protection`, {
-        headers: { authorization: `token ${TOKEN}` },
-      });
+      const protection = await githubApi().request(
+        'GET',
+        `/repos/${ORG}/${values.name}/branches/main/protection`,
+      );
       expect(protection.status).toBe(200);
 
       // The task page's links: the repository answers, the entity exists in the catalog.
-      const links: { title: string; url?: string; entityRef?: string }[] = output.links;
+      const links: { title: string; url?: string; entityRef?: string }[] =
+        output.links;
       const repoLink = links.find(l => l.title === 'Repository')!;
       expect(repoLink.url).toBe(remoteUrl);
-      const page = await fetch(repoLink.url!, { headers: { authorization: `token ${TOKEN}` } });
-      expect({ status: page.status, url: page.url }).toEqual({ status: 200, url: `${host.baseUrl}/${ORG}/${values.name}` });
+      const page = await fetch(repoLink.url!, {
+        headers: { authorization: `token ${TOKEN}` },
+      });
+      expect({ status: page.status, url: page.url }).toEqual({
+        status: 200,
+        url: `${host.baseUrl}/${ORG}/${values.name}`,
+      });
       expect((await fetch(repoLink.url!)).status).toBe(404); // private, as on GitHub
-      const entityRef = links.find(l => l.title === 'Open in catalog' && l.entityRef)!.entityRef!;
+      const entityRef = links.find(
+        l => l.title === 'Open in catalog' && l.entityRef,
+      )!.entityRef!;
       expect(entityRef).toBe(`resource:default/${values.name}`);
       const entity = await entityEventually(entityRef);
-      expect(entity.spec).toMatchObject({ type: 'environment', owner: values.owner });
+      expect(entity.spec).toMatchObject({
+        type: 'environment',
+        owner: values.owner,
+      });
       // catalog:register resolves the file against repoContentsUrl (.../blob/main) with the GitHub
       // integration's resolveUrl, which writes tree/ (GitHub redirects it to blob/ for a file).
       const location = `${host.baseUrl}/${ORG}/${values.name}/tree/main/catalog-info.yaml`;
-      expect(entity.metadata.annotations['backstage.io/managed-by-location']).toBe(`url:${location}`);
+      expect(
+        entity.metadata.annotations['backstage.io/managed-by-location'],
+      ).toBe(`url:${location}`);
       // ... read from the host by the GitHub URL reader (token configured: the contents API).
-      const reads = host.requests.filter(r => r.path === `/api/v3/repos/${ORG}/${values.name}/contents/catalog-info.yaml`);
+      const reads = host.requests.filter(
+        r =>
+          r.path ===
+          `/api/v3/repos/${ORG}/${values.name}/contents/catalog-info.yaml`,
+      );
       expect(reads.map(r => r.status)).toContain(200);
-      const file = await fetch(location, { headers: { authorization: `token ${TOKEN}` } });
-      expect({ status: file.status, url: file.url }).toEqual({ status: 200, url: location.replace('/tree/', '/blob/') });
+      const file = await fetch(location, {
+        headers: { authorization: `token ${TOKEN}` },
+      });
+      expect({ status: file.status, url: file.url }).toEqual({
+        status: 200,
+        url: location.replace('/tree/', '/blob/'),
+      });
       expect(host.unimplemented).toEqual([]);
     });
 
     it('refuses a second run with the same name and leaves the repository and the catalog unchanged', async () => {
       expect(firstHead).toMatch(/^[0-9a-f]{40}$/);
-      const { body: before } = await api.request('GET', '/api/catalog/locations');
+      const { body: before } = await api.request(
+        'GET',
+        '/api/catalog/locations',
+      );
       const { task, events } = await runTask(environment, values);
       expect(task.status).toBe('failed');
-      expectRefusal(events, 'publish', [`Failed to create the Organization repository ${ORG}/${values.name}`, 'name already exists on this account'], values.name);
-      expect(events.some(e => e.body.stepId === 'register' && e.body.status === 'completed')).toBe(false);
-      expect((await git(repository, ['rev-parse', 'main'])).trim()).toBe(firstHead);
-      expect((await git(repository, ['for-each-ref', '--format=%(refname)'])).trim()).toBe('refs/heads/main');
-      const { body: after } = await api.request('GET', '/api/catalog/locations');
+      expectRefusal(
+        events,
+        'publish',
+        [
+          `Failed to create the Organization repository ${ORG}/${values.name}`,
+          'name already exists on this account',
+        ],
+        values.name,
+      );
+      expect(
+        events.some(
+          e => e.body.stepId === 'register' && e.body.status === 'completed',
+        ),
+      ).toBe(false);
+      expect((await git(repository, ['rev-parse', 'main'])).trim()).toBe(
+        firstHead,
+      );
+      expect(
+        (await git(repository, ['for-each-ref', '--format=%(refname)'])).trim(),
+      ).toBe('refs/heads/main');
+      const { body: after } = await api.request(
+        'GET',
+        '/api/catalog/locations',
+      );
       expect(after.length).toBe(before.length);
     });
 
     it('publishes locally, with no leftover GitHub location in the answers file, and refuses a second run', async () => {
       // As the Create page sends it: the RepoUrlPicker's "github.com?" stays in the form data
       // after the developer switches to the local target.
-      const localValues = { ...values, name: `${values.name}-local`, publishTarget: 'local', repoUrl: 'github.com?' };
+      const localValues = {
+        ...values,
+        name: `${values.name}-local`,
+        publishTarget: 'local',
+        repoUrl: 'github.com?',
+      };
       // Before the run: a dry-run of publishLocal (or a name check) refuses a name that is taken.
       const expected = await expectedTree(backend, environment, localValues);
       const { task, events, output } = await runTask(environment, localValues);
-      expect({ status: task.status, log: task.status === 'completed' ? '' : messages(events) }).toEqual({ status: 'completed', log: '' });
-      expect(events.some(e => e.body.stepId === 'publish' && e.body.status === 'completed')).toBe(false);
+      expect({
+        status: task.status,
+        log: task.status === 'completed' ? '' : messages(events),
+      }).toEqual({ status: 'completed', log: '' });
+      expect(
+        events.some(
+          e => e.body.stepId === 'publish' && e.body.status === 'completed',
+        ),
+      ).toBe(false);
 
-      const links: { title: string; url?: string; entityRef?: string }[] = output.links;
-      const cloneUrl = links.find(l => l.title === 'Local repository (git clone URL)')!.url!;
-      expect(fileURLToPath(cloneUrl)).toBe(path.join(localRepositories, localValues.name));
-      const cloned = await clone(cloneUrl, path.join(scratch, `local-clone-${environment}`));
+      const links: { title: string; url?: string; entityRef?: string }[] =
+        output.links;
+      const cloneUrl = links.find(
+        l => l.title === 'Local repository (git clone URL)',
+      )!.url!;
+      expect(fileURLToPath(cloneUrl)).toBe(
+        path.join(localRepositories, localValues.name),
+      );
+      const cloned = await clone(
+        cloneUrl,
+        path.join(scratch, `local-clone-${environment}`),
+      );
       const actual = await treeOf(cloned, 'main');
-      expect([...actual.keys()].sort()).toEqual(kitManifest[environment].map(f => f.path).sort());
-      for (const [file, want] of expected) expect({ file, ...actual.get(file) }).toEqual({ file, ...want });
+      expect([...actual.keys()].sort()).toEqual(
+        kitManifest[environment].map(f => f.path).sort(),
+      );
+      for (const [file, want] of expected)
+        expect({ file, ...actual.get(file) }).toEqual({ file, ...want });
 
       const answers = parse(actual.get('.environment-answers.yaml')!.content);
       expect(answers.values.publishTarget).toBe('local');
       expect(answers.values).not.toHaveProperty('repoUrl');
       const entity = parse(actual.get('catalog-info.yaml')!.content);
       expect(JSON.stringify(entity)).not.toContain('github.com?');
-      expect(entity.metadata.annotations).not.toHaveProperty('backstage.io/source-location');
+      expect(entity.metadata.annotations).not.toHaveProperty(
+        'backstage.io/source-location',
+      );
 
-      const entityRef = links.find(l => l.title === 'Open in catalog' && l.entityRef)!.entityRef!;
+      const entityRef = links.find(
+        l => l.title === 'Open in catalog' && l.entityRef,
+      )!.entityRef!;
       expect(entityRef).toBe(`resource:default/${localValues.name}`);
       await entityEventually(entityRef);
 
       const head = (await git(cloned, ['rev-parse', 'main'])).trim();
       const again = await runTask(environment, localValues);
       expect(again.task.status).toBe('failed');
-      expectRefusal(again.events, 'publishLocal', [`A local repository named ${localValues.name} already exists`], localValues.name);
+      expectRefusal(
+        again.events,
+        'publishLocal',
+        [`A local repository named ${localValues.name} already exists`],
+        localValues.name,
+      );
       const local = fileURLToPath(cloneUrl);
       expect((await git(local, ['rev-parse', 'main'])).trim()).toBe(head);
       expect((await git(local, ['status', '--porcelain'])).trim()).toBe('');
@@ -283,21 +475,46 @@ describe('the templates through /v2/tasks to completion', () => {
   it('publishes the example values verbatim when github.com is sent to the host (npm start with LOCAL_GITHUB_HOST=1)', async () => {
     const example = await exampleValues('development');
     const name = `${example.name}-via-github-com`;
-    const values = { ...example, name, repoUrl: `github.com?owner=${ORG}&repo=${name}` };
+    const values = {
+      ...example,
+      name,
+      repoUrl: `github.com?owner=${ORG}&repo=${name}`,
+    };
     const { task, events, output } = await runTask('development', values);
-    expect({ status: task.status, log: task.status === 'completed' ? '' : messages(events) }).toEqual({ status: 'completed', log: '' });
-    expect(output.links.find((l: any) => l.title === 'Repository').url).toBe(`${host.baseUrl}/${ORG}/${name}.git`);
-    expect((await git(host.repositoryPath(ORG, name), ['ls-tree', '--name-only', 'main', 'deploy.sh'])).trim()).toBe('deploy.sh');
+    expect({
+      status: task.status,
+      log: task.status === 'completed' ? '' : messages(events),
+    }).toEqual({ status: 'completed', log: '' });
+    expect(output.links.find((l: any) => l.title === 'Repository').url).toBe(
+      `${host.baseUrl}/${ORG}/${name}.git`,
+    );
+    expect(
+      (
+        await git(host.repositoryPath(ORG, name), [
+          'ls-tree',
+          '--name-only',
+          'main',
+          'deploy.sh',
+        ])
+      ).trim(),
+    ).toBe('deploy.sh');
     await entityEventually(`resource:default/${name}`);
   });
 
-  it('fails the task with GitHub\'s answer for an owner that does not exist, and creates nothing', async () => {
+  it("fails the task with GitHub's answer for an owner that does not exist, and creates nothing", async () => {
     const example = await exampleValues('development');
-    const values = { ...example, name: 'no-such-owner-env', repoUrl: `${host.host}?owner=nobody-here&repo=no-such-owner-env` };
+    const values = {
+      ...example,
+      name: 'no-such-owner-env',
+      repoUrl: `${host.host}?owner=nobody-here&repo=no-such-owner-env`,
+    };
     const { task, events } = await runTask('development', values);
     expect(task.status).toBe('failed');
     expect(messages(events)).toMatch(/\[publish failed\][^\n]*Not Found/);
-    const listing = await fetch(`${host.apiBaseUrl}/repos/nobody-here/no-such-owner-env`, { headers: { authorization: `token ${TOKEN}` } });
+    const listing = await githubApi().request(
+      'GET',
+      '/repos/nobody-here/no-such-owner-env',
+    );
     expect(listing.status).toBe(404);
   });
 });

@@ -1,7 +1,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { packageName, packagesOfBuiltCode, packagesOfDeclarations, packagesOfSourceGraph, specifiersIn } from '../../__testUtils__/install/dependencies';
+import {
+  packageName,
+  packagesOfBuiltCode,
+  packagesOfDeclarations,
+  packagesOfSourceGraph,
+  specifiersIn,
+} from '../../__testUtils__/install/dependencies';
 
 describe('the runtime dependency scan', () => {
   it('names the package of a specifier and skips relative paths and Node built-ins', () => {
@@ -24,7 +30,15 @@ describe('the runtime dependency scan', () => {
       "const f = await import('six');",
       "var g = require('seven');",
     ].join('\n');
-    expect(specifiersIn(text).sort()).toEqual(['five', 'four', 'one', 'seven', 'six', 'three', 'two']);
+    expect(specifiersIn(text).sort()).toEqual([
+      'five',
+      'four',
+      'one',
+      'seven',
+      'six',
+      'three',
+      'two',
+    ]);
   });
 
   describe('on files', () => {
@@ -32,30 +46,60 @@ describe('the runtime dependency scan', () => {
     beforeAll(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'ucg-deps-'));
       await mkdir(path.join(dir, 'dist', 'nested'), { recursive: true });
-      await writeFile(path.join(dir, 'dist', 'index.cjs.js'), "require('./nested/a.cjs.js'); require('node:path');");
-      await writeFile(path.join(dir, 'dist', 'nested', 'a.cjs.js'), "var y = require('yaml'); var z = require('zod/v3');");
-      await writeFile(path.join(dir, 'dist', 'index.d.ts'), "import { z } from 'zod';\nexport { z };");
+      await writeFile(
+        path.join(dir, 'dist', 'index.cjs.js'),
+        "require('./nested/a.cjs.js'); require('node:path');",
+      );
+      await writeFile(
+        path.join(dir, 'dist', 'nested', 'a.cjs.js'),
+        "var y = require('yaml'); var z = require('zod/v3');",
+      );
+      await writeFile(
+        path.join(dir, 'dist', 'index.d.ts'),
+        "import { z } from 'zod';\nexport { z };",
+      );
       await mkdir(path.join(dir, 'src', 'lib'), { recursive: true });
-      await writeFile(path.join(dir, 'src', 'index.ts'), "export * from './lib';\nimport { x } from '@scope/used';");
-      await writeFile(path.join(dir, 'src', 'lib', 'index.ts'), "import type { T } from 'types-only';");
-      await writeFile(path.join(dir, 'src', 'unreached.ts'), "import 'not-reached';");
+      await writeFile(
+        path.join(dir, 'src', 'index.ts'),
+        "export * from './lib';\nimport { x } from '@scope/used';",
+      );
+      await writeFile(
+        path.join(dir, 'src', 'lib', 'index.ts'),
+        "import type { T } from 'types-only';",
+      );
+      await writeFile(
+        path.join(dir, 'src', 'unreached.ts'),
+        "import 'not-reached';",
+      );
     });
     afterAll(async () => {
       await rm(dir, { recursive: true, force: true });
     });
 
     it('collects the packages the built code requires, wherever it sits under dist/', async () => {
-      expect([...(await packagesOfBuiltCode(path.join(dir, 'dist'))).keys()].sort()).toEqual(['yaml', 'zod']);
+      expect(
+        [...(await packagesOfBuiltCode(path.join(dir, 'dist'))).keys()].sort(),
+      ).toEqual(['yaml', 'zod']);
     });
 
     it('collects the packages the declarations import', async () => {
-      expect([...(await packagesOfDeclarations(path.join(dir, 'dist'))).keys()]).toEqual(['zod']);
+      expect([
+        ...(await packagesOfDeclarations(path.join(dir, 'dist'))).keys(),
+      ]).toEqual(['zod']);
     });
 
     it('follows relative imports from the entry point and ignores files it does not reach', async () => {
-      const { packages, files } = await packagesOfSourceGraph(path.join(dir, 'src', 'index.ts'));
-      expect([...packages.keys()].sort()).toEqual(['@scope/used', 'types-only']);
-      expect(files.map(f => path.relative(dir, f))).toEqual(['src/index.ts', 'src/lib/index.ts']);
+      const { packages, files } = await packagesOfSourceGraph(
+        path.join(dir, 'src', 'index.ts'),
+      );
+      expect([...packages.keys()].sort()).toEqual([
+        '@scope/used',
+        'types-only',
+      ]);
+      expect(files.map(f => path.relative(dir, f))).toEqual([
+        'src/index.ts',
+        'src/lib/index.ts',
+      ]);
     });
   });
 });

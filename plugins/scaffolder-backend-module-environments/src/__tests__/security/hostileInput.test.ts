@@ -20,13 +20,25 @@ import path from 'node:path';
 import { repositoryUrl, UPSTREAM_MODULE } from '../../kits/context';
 import { Environment, ENVIRONMENTS } from '../../parameters/model';
 import { rules } from '../../parameters/fieldRules';
-import { decodeFiles, formValues, loadTemplate } from '../../__testUtils__/backend';
+import {
+  decodeFiles,
+  formValues,
+  loadTemplate,
+} from '../../__testUtils__/backend';
 import { canonicalValues } from '../../__testUtils__/values';
 import { startSecurityBackend } from '../../__testUtils__/hostile/backend';
-import { deeplyNested, hostileCorpus, HostileValue, pollutingValue, prototypeKeys, secretShaped, show } from '../../__testUtils__/hostile/corpus';
+import { mapLimit } from '../../__testUtils__/concurrency';
+import {
+  deeplyNested,
+  hostileCorpus,
+  HostileValue,
+  pollutingValue,
+  prototypeKeys,
+  secretShaped,
+  show,
+} from '../../__testUtils__/hostile/corpus';
 import {
   FormVerdict,
-  mapLimit,
   ModelVerdict,
   modelVerdict,
   renderStepInput,
@@ -35,7 +47,7 @@ import {
   withOwnKey,
   withValue,
   formVerdict,
-} from '../../__testUtils__/hostile/doors';
+} from '../../__testUtils__/hostile/formAndModelVerdicts';
 import {
   Escape,
   executableTextDiffers,
@@ -47,7 +59,7 @@ import {
   runDriver,
   staticEscapes,
   writeWorkspace,
-} from '../../__testUtils__/hostile/inert';
+} from '../../__testUtils__/hostile/renderedEscapes';
 
 jest.setTimeout(600_000);
 
@@ -96,30 +108,46 @@ const BENIGN: Record<string, string> = {
  * does not (or cannot) express; a form-accepted value the model rejects for any other reason
  * is a disagreement the test reports.
  */
-const MODEL_STRICTER: { reason: string; applies: (field: string, message: string, problemField: string) => boolean }[] = [
+const MODEL_STRICTER: {
+  reason: string;
+  applies: (field: string, message: string, problemField: string) => boolean;
+}[] = [
   {
-    reason: 'owner and system are entity references; the OwnerPicker and EntityPicker fields carry no pattern in the form',
-    applies: (field, _message, problemField) => (field === 'owner' || field === 'system') && problemField === field,
+    reason:
+      'owner and system are entity references; the OwnerPicker and EntityPicker fields carry no pattern in the form',
+    applies: (field, _message, problemField) =>
+      (field === 'owner' || field === 'system') && problemField === field,
   },
   {
-    reason: 'a public hostname must lie inside the Cloudflare zone (cross-field: the model names the public hostname)',
-    applies: (field, message) => (field === 'services[0].publicHostname' || field === 'zoneName') && /must lie inside the zone/.test(message),
+    reason:
+      'a public hostname must lie inside the Cloudflare zone (cross-field: the model names the public hostname)',
+    applies: (field, message) =>
+      (field === 'services[0].publicHostname' || field === 'zoneName') &&
+      /must lie inside the zone/.test(message),
   },
   {
-    reason: 'repoUrl is at most 512 characters (the RepoUrlPicker field has no maxLength in the form)',
-    applies: (field, message) => field === 'repoUrl' && /at most 512 characters/.test(message),
+    reason:
+      'repoUrl is at most 512 characters (the RepoUrlPicker field has no maxLength in the form)',
+    applies: (field, message) =>
+      field === 'repoUrl' && /at most 512 characters/.test(message),
   },
   {
-    reason: 'repoUrl must be well-formed Unicode (no lone surrogates; no file can store one)',
-    applies: (field, message) => field === 'repoUrl' && /lone surrogate/.test(message),
+    reason:
+      'repoUrl must be well-formed Unicode (no lone surrogates; no file can store one)',
+    applies: (field, message) =>
+      field === 'repoUrl' && /lone surrogate/.test(message),
   },
   {
-    reason: 'a service object has no other keys (the form items allow additional properties)',
-    applies: (field, message) => field.startsWith('services[0]') && /unknown field/.test(message),
+    reason:
+      'a service object has no other keys (the form items allow additional properties)',
+    applies: (field, message) =>
+      field.startsWith('services[0]') && /unknown field/.test(message),
   },
   {
-    reason: 'a value that looks like a secret (token shapes, entropy) is refused in every field; no JSON Schema pattern can say so',
-    applies: (field, message, problemField) => problemField === field && /^looks like it holds /.test(message),
+    reason:
+      'a value that looks like a secret (token shapes, entropy) is refused in every field; no JSON Schema pattern can say so',
+    applies: (field, message, problemField) =>
+      problemField === field && /^looks like it holds /.test(message),
   },
 ];
 
@@ -148,7 +176,7 @@ interface DryRunOutcome {
 }
 
 function stripLevel(message: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- the corpus is about control characters
   return message.replace(/^\u001b\[\d+m\w+\u001b\[\d+m: /, '');
 }
 
@@ -158,7 +186,11 @@ describe('hostile input through the three doors of the real scaffolder', () => {
   const fields = {} as Record<Environment, TextField[]>;
   const pairs: Pair[] = [];
   const dryRuns: DryRunOutcome[] = [];
-  const escapes: (Escape & { value: string; environment: string; fields: string })[] = [];
+  const escapes: (Escape & {
+    value: string;
+    environment: string;
+    fields: string;
+  })[] = [];
   const emulationMismatches: string[] = [];
   const prototypeOutcomes: string[] = [];
   /** Every other HTTP status the suite saw, for the 5xx check. */
@@ -183,17 +215,35 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     // Doors 1 and 2 for every (template, text field, value).
     const started2 = Date.now();
     const jobs = ENVIRONMENTS.flatMap(environment =>
-      fields[environment].flatMap(field => hostileCorpus.map((value, valueIndex) => ({ environment, field, value, valueIndex }))),
+      fields[environment].flatMap(field =>
+        hostileCorpus.map((value, valueIndex) => ({
+          environment,
+          field,
+          value,
+          valueIndex,
+        })),
+      ),
     );
     const results = await mapLimit(jobs, 6, async job => {
-      const values = withValue(formValues(canonicalValues[job.environment]), job.field.path, job.value.value);
-      const response = await backend.request('POST', '/api/scaffolder/v2/tasks', {
-        templateRef: `template:default/${job.environment}-environment`,
-        values,
-      });
+      const values = withValue(
+        formValues(canonicalValues[job.environment]),
+        job.field.path,
+        job.value.value,
+      );
+      const response = await backend.request(
+        'POST',
+        '/api/scaffolder/v2/tasks',
+        {
+          templateRef: `template:default/${job.environment}-environment`,
+          values,
+        },
+      );
       // No task worker runs (see ./backend.ts): an accepted task just stays queued.
       const form = formVerdict(job.field.field, response);
-      const model = modelVerdict(job.field.field, renderStepInput(templates[job.environment], values));
+      const model = modelVerdict(
+        job.field.field,
+        renderStepInput(templates[job.environment], values),
+      );
       return { ...job, form, model };
     });
     pairs.push(...results);
@@ -204,7 +254,10 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     await backend?.stop();
     if (workRoot) await rm(workRoot, { recursive: true, force: true });
     if (process.env.HOSTILE_CORPUS_SUMMARY) {
-      await writeFile(process.env.HOSTILE_CORPUS_SUMMARY, JSON.stringify(summary(), null, 2));
+      await writeFile(
+        process.env.HOSTILE_CORPUS_SUMMARY,
+        JSON.stringify(summary(), null, 2),
+      );
     }
   });
 
@@ -213,32 +266,52 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     const stricter = pairs.filter(p => p.form.accepted && !p.model.accepted);
     const inertPairs = new Set<string>();
     for (const d of dryRuns) {
-      if (d.case) for (const f of d.fields) inertPairs.add(`${d.valueIndex}|${f}`);
+      if (d.case)
+        for (const f of d.fields) inertPairs.add(`${d.valueIndex}|${f}`);
     }
-    const acceptedPairs = new Set(accepted.map(p => `${p.valueIndex}|${p.field.field}`));
+    const acceptedPairs = new Set(
+      accepted.map(p => `${p.valueIndex}|${p.field.field}`),
+    );
     return {
-      corpus: { values: hostileCorpus.length, families: [...new Set(hostileCorpus.map(v => v.family))].length },
-      fields: Object.fromEntries(ENVIRONMENTS.map(e => [e, fields[e].map(f => f.field)])),
+      corpus: {
+        values: hostileCorpus.length,
+        families: [...new Set(hostileCorpus.map(v => v.family))].length,
+      },
+      fields: Object.fromEntries(
+        ENVIRONMENTS.map(e => [e, fields[e].map(f => f.field)]),
+      ),
       pairsTried: pairs.length,
       rejectedAtForm: pairs.filter(p => !p.form.accepted).length,
       rejectedAtFormWithoutNamingField: pairs
         .filter(p => !p.form.accepted && !p.form.namesField)
-        .map(p => `${p.environment} ${p.field.field} ${p.value.label.slice(0, 50)}: ${p.form.messages.join(' | ').slice(0, 160)}`)
+        .map(
+          p =>
+            `${p.environment} ${p.field.field} ${p.value.label.slice(0, 50)}: ${p.form.messages.join(' | ').slice(0, 160)}`,
+        )
         .slice(0, 10),
-      rejectedAtFormWithoutNamingFieldCount: pairs.filter(p => !p.form.accepted && !p.form.namesField).length,
+      rejectedAtFormWithoutNamingFieldCount: pairs.filter(
+        p => !p.form.accepted && !p.form.namesField,
+      ).length,
       rejectedByActionModel: stricter.length,
       modelStricterReasons: Object.entries(
         stricter.reduce<Record<string, string[]>>((acc, p) => {
           const reason = stricterReason(p) ?? 'UNEXPLAINED';
-          (acc[reason] ??= []).push(`${p.environment} ${p.field.field} ${p.value.label.slice(0, 60)}`);
+          (acc[reason] ??= []).push(
+            `${p.environment} ${p.field.field} ${p.value.label.slice(0, 60)}`,
+          );
           return acc;
         }, {}),
-      ).map(([reason, cases]) => ({ reason, count: cases.length, examples: cases.slice(0, 6) })),
+      ).map(([reason, cases]) => ({
+        reason,
+        count: cases.length,
+        examples: cases.slice(0, 6),
+      })),
       acceptedByBoth: accepted.length,
       acceptedDistinctValueFieldPairs: acceptedPairs.size,
       acceptedByField: Object.entries(
         accepted.reduce<Record<string, number>>((acc, p) => {
-          acc[`${p.environment}:${p.field.field}`] = (acc[`${p.environment}:${p.field.field}`] ?? 0) + 1;
+          acc[`${p.environment}:${p.field.field}`] =
+            (acc[`${p.environment}:${p.field.field}`] ?? 0) + 1;
           return acc;
         }, {}),
       ),
@@ -246,9 +319,16 @@ describe('hostile input through the three doors of the real scaffolder', () => {
       dryRunsRendered: dryRuns.filter(d => d.case).length,
       dryRunsRefused: dryRuns
         .filter(d => !d.case)
-        .map(d => `${d.environment} [${d.fields.join(',')}] ${hostileCorpus[d.valueIndex].label.slice(0, 50)}: ${String(d.error).split('\n')[0].slice(0, 140)}`),
-      valueFieldPairsRenderedInert: [...inertPairs].filter(k => acceptedPairs.has(k)).length,
-      valuesRenderedInert: new Set(dryRuns.filter(d => d.case).map(d => d.valueIndex)).size,
+        .map(
+          d =>
+            `${d.environment} [${d.fields.join(',')}] ${hostileCorpus[d.valueIndex].label.slice(0, 50)}: ${String(d.error).split('\n')[0].slice(0, 140)}`,
+        ),
+      valueFieldPairsRenderedInert: [...inertPairs].filter(k =>
+        acceptedPairs.has(k),
+      ).length,
+      valuesRenderedInert: new Set(
+        dryRuns.filter(d => d.case).map(d => d.valueIndex),
+      ).size,
       valuesAcceptedSomewhere: new Set(accepted.map(p => p.valueIndex)).size,
       escapes: escapes.length,
       escapeDetails: escapes.slice(0, 20),
@@ -260,8 +340,15 @@ describe('hostile input through the three doors of the real scaffolder', () => {
 
   function stricterReason(p: Pair): string | undefined {
     const messages = p.model.problems.map(x => `${x.field} ${x.message}`);
-    const reasons = p.model.problems.map(problem => MODEL_STRICTER.find(r => r.applies(p.field.field, problem.message, problem.field))?.reason);
-    return messages.length > 0 && reasons.every(Boolean) ? [...new Set(reasons)].join('; ') : undefined;
+    const reasons = p.model.problems.map(
+      problem =>
+        MODEL_STRICTER.find(r =>
+          r.applies(p.field.field, problem.message, problem.field),
+        )?.reason,
+    );
+    return messages.length > 0 && reasons.every(Boolean)
+      ? [...new Set(reasons)].join('; ')
+      : undefined;
   }
 
   it('tries at least 150 values from every family in every text field of every template', () => {
@@ -269,32 +356,75 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     expect(new Set(hostileCorpus.map(v => v.family)).size).toBe(22);
     for (const environment of ENVIRONMENTS) {
       const names = fields[environment].map(f => f.field);
-      expect(names).toEqual(expect.arrayContaining(['name', 'description', 'owner', 'zoneName', 'services[0].name', 'services[0].publicHostname', 'repoUrl']));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'name',
+          'description',
+          'owner',
+          'zoneName',
+          'services[0].name',
+          'services[0].publicHostname',
+          'repoUrl',
+        ]),
+      );
     }
-    expect(pairs).toHaveLength(hostileCorpus.length * ENVIRONMENTS.reduce((n, e) => n + fields[e].length, 0));
+    expect(pairs).toHaveLength(
+      hostileCorpus.length *
+        ENVIRONMENTS.reduce((n, e) => n + fields[e].length, 0),
+    );
   });
 
   it('door 1: the form answers 400 naming the field, or 201', () => {
     const wrong = pairs
-      .filter(p => !(p.form.status === 201 || (p.form.status === 400 && (p.form.namesField || (p.field.inDependency && p.form.viaDependency)))))
-      .map(p => `${p.environment} ${p.field.field} ${p.value.label}: ${p.form.status} ${p.form.messages.join(' | ').slice(0, 200)}`);
+      .filter(
+        p =>
+          !(
+            p.form.status === 201 ||
+            (p.form.status === 400 &&
+              (p.form.namesField ||
+                (p.field.inDependency && p.form.viaDependency)))
+          ),
+      )
+      .map(
+        p =>
+          `${p.environment} ${p.field.field} ${p.value.label}: ${p.form.status} ${p.form.messages.join(' | ').slice(0, 200)}`,
+      );
     expect(wrong).toEqual([]);
   });
 
   it('door 2: the model rejects naming the field, never accepts what the form rejects, and is stricter only for the listed reasons', () => {
     const unnamed = pairs
-      .filter(p => !p.model.accepted && !p.model.namesField && !stricterReason(p)?.includes('cross-field'))
-      .map(p => `${p.environment} ${p.field.field} ${p.value.label}: ${JSON.stringify(p.model.problems).slice(0, 200)}`);
+      .filter(
+        p =>
+          !p.model.accepted &&
+          !p.model.namesField &&
+          !stricterReason(p)?.includes('cross-field'),
+      )
+      .map(
+        p =>
+          `${p.environment} ${p.field.field} ${p.value.label}: ${JSON.stringify(p.model.problems).slice(0, 200)}`,
+      );
     expect(unnamed).toEqual([]);
 
     const looser = pairs
       .filter(p => !p.form.accepted && p.model.accepted)
-      .map(p => `${p.environment} ${p.field.field} ${p.value.label}: the form said ${p.form.messages.join(' | ').slice(0, 200)}`);
+      .map(
+        p =>
+          `${p.environment} ${p.field.field} ${p.value.label}: the form said ${p.form.messages.join(' | ').slice(0, 200)}`,
+      );
     expect(looser).toEqual([]);
 
     const unexplained = pairs
-      .filter(p => p.form.accepted && !p.model.accepted && stricterReason(p) === undefined)
-      .map(p => `${p.environment} ${p.field.field} ${p.value.label}: ${JSON.stringify(p.model.problems).slice(0, 300)}`);
+      .filter(
+        p =>
+          p.form.accepted &&
+          !p.model.accepted &&
+          stricterReason(p) === undefined,
+      )
+      .map(
+        p =>
+          `${p.environment} ${p.field.field} ${p.value.label}: ${JSON.stringify(p.model.problems).slice(0, 300)}`,
+      );
     expect(unexplained).toEqual([]);
   });
 
@@ -304,24 +434,54 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     const said = (p: Pair) => {
       const key = `${p.environment} ${p.field.field}`;
       if (!boilerplate.has(key)) {
-        const values = withValue(formValues(canonicalValues[p.environment]), p.field.path, '#sentinel#');
-        const messages = modelVerdict(p.field.field, renderStepInput(templates[p.environment], values)).problems.map(x => x.message);
-        boilerplate.set(key, `${JSON.stringify(rules)}\n${messages.join('\n')}`);
+        const values = withValue(
+          formValues(canonicalValues[p.environment]),
+          p.field.path,
+          '#sentinel#',
+        );
+        const messages = modelVerdict(
+          p.field.field,
+          renderStepInput(templates[p.environment], values),
+        ).problems.map(x => x.message);
+        boilerplate.set(
+          key,
+          `${JSON.stringify(rules)}\n${messages.join('\n')}`,
+        );
       }
       return boilerplate.get(key)!;
     };
     const echoes = pairs
-      .filter(p => !p.model.accepted && p.value.value.length >= 3 && /[^a-z0-9.-]/.test(p.value.value))
-      .filter(p => p.model.problems.some(x => x.message.includes(p.value.value)) && !said(p).includes(p.value.value))
+      .filter(
+        p =>
+          !p.model.accepted &&
+          p.value.value.length >= 3 &&
+          /[^a-z0-9.-]/.test(p.value.value),
+      )
+      .filter(
+        p =>
+          p.model.problems.some(x => x.message.includes(p.value.value)) &&
+          !said(p).includes(p.value.value),
+      )
       .map(p => `${p.environment} ${p.field.field} ${p.value.label}`);
     expect(echoes).toEqual([]);
-    // eslint-disable-next-line no-control-regex
-    const controls = pairs.filter(p => p.model.problems.some(x => /[\u0000-\u001f\u007f-\u009f]/.test(x.message)));
-    expect(controls.map(p => `${p.environment} ${p.field.field} ${p.value.label}`)).toEqual([]);
+    const controls = pairs.filter(p =>
+      p.model.problems.some(x =>
+        // eslint-disable-next-line no-control-regex -- finding control characters is the point
+        /[\u0000-\u001f\u007f-\u009f]/.test(x.message),
+      ),
+    );
+    expect(
+      controls.map(p => `${p.environment} ${p.field.field} ${p.value.label}`),
+    ).toEqual([]);
   });
 
   /** The twin of a form-values object: each hostile field replaced by a benign value. */
-  function twinValues(environment: Environment, values: Json, hostileFields: TextField[], value: string): Json {
+  function twinValues(
+    environment: Environment,
+    values: Json,
+    hostileFields: TextField[],
+    value: string,
+  ): Json {
     let twin = values;
     const canonical = formValues(canonicalValues[environment]) as Json;
     for (const field of hostileFields) {
@@ -331,20 +491,34 @@ describe('hostile input through the three doors of the real scaffolder', () => {
         benign = '';
       } else if (field.field === 'repoUrl') {
         const url = repositoryUrl(value);
-        benign = url === undefined ? 'twin-not-a-repository' : url.startsWith('https://github.com/') ? 'github.com?owner=twin&repo=twin' : 'example.com?owner=twin&repo=twin';
+        const host = url?.startsWith('https://github.com/')
+          ? 'github.com'
+          : 'example.com';
+        benign =
+          url === undefined
+            ? 'twin-not-a-repository'
+            : `${host}?owner=twin&repo=twin`;
       } else {
-        benign = field.path.reduce<any>((node, part) => node?.[part], canonical) ?? BENIGN[field.field];
+        benign =
+          field.path.reduce<any>((node, part) => node?.[part], canonical) ??
+          BENIGN[field.field];
       }
-      if (benign === undefined) throw new Error(`No benign twin value for ${field.field}`);
+      if (benign === undefined)
+        throw new Error(`No benign twin value for ${field.field}`);
       twin = withValue(twin, field.path, benign);
     }
     return twin;
   }
 
-  async function dryRun(environment: Environment, valueIndex: number, hostileFields: TextField[]): Promise<DryRunOutcome> {
+  async function dryRun(
+    environment: Environment,
+    valueIndex: number,
+    hostileFields: TextField[],
+  ): Promise<DryRunOutcome> {
     const { value } = hostileCorpus[valueIndex];
     let values = formValues(canonicalValues[environment]) as Json;
-    for (const field of hostileFields) values = withValue(values, field.path, value);
+    for (const field of hostileFields)
+      values = withValue(values, field.path, value);
     const response = await backend.dryRun(templates[environment], values);
     const outcome: DryRunOutcome = {
       environment,
@@ -356,18 +530,30 @@ describe('hostile input through the three doors of the real scaffolder', () => {
       output: response.body?.output,
     };
     if (response.status !== 200) {
-      outcome.error = String(response.body?.error?.message ?? JSON.stringify(response.body));
+      outcome.error = String(
+        response.body?.error?.message ?? JSON.stringify(response.body),
+      );
       return outcome;
     }
     const input = renderStepInput(templates[environment], values);
-    for (const line of response.body.log as { body: { message: string; stepId?: string; status?: string } }[]) {
+    for (const line of response.body.log as {
+      body: { message: string; stepId?: string; status?: string };
+    }[]) {
       const { stepId, status, message } = line.body;
       if (!stepId || status) continue;
       const text = stripLevel(message);
-      const inputs = /^Running ([\w:]+) in dry-run mode with inputs \(secrets redacted\): ([\s\S]*)$/.exec(text);
+      const inputs =
+        /^Running ([\w:]+) in dry-run mode with inputs \(secrets redacted\): ([\s\S]*)$/.exec(
+          text,
+        );
       if (inputs) {
-        if (inputs[1] === 'unifiCloudflare:environment:render' && JSON.stringify(JSON.parse(inputs[2])) !== JSON.stringify(input)) {
-          emulationMismatches.push(`${environment} ${hostileCorpus[valueIndex].label}: logged ${inputs[2].slice(0, 200)}`);
+        if (
+          inputs[1] === 'unifiCloudflare:environment:render' &&
+          JSON.stringify(JSON.parse(inputs[2])) !== JSON.stringify(input)
+        ) {
+          emulationMismatches.push(
+            `${environment} ${hostileCorpus[valueIndex].label}: logged ${inputs[2].slice(0, 200)}`,
+          );
         }
         continue;
       }
@@ -375,17 +561,38 @@ describe('hostile input through the three doors of the real scaffolder', () => {
       else if (/^Skipping /.test(text) === false) outcome.otherLog.push(text);
     }
     const parsed = modelVerdict(hostileFields[0].field, input);
-    if (!parsed.result.success) throw new Error(`The dry-run rendered what the model rejects: ${JSON.stringify(parsed.problems)}`);
-    const local = await renderLocally(input, `template:default/${environment}-environment`, version);
-    const twinInput = renderStepInput(templates[environment], twinValues(environment, values, hostileFields, value));
-    const twin = await renderLocally(twinInput, `template:default/${environment}-environment`, version);
+    if (!parsed.result.success)
+      throw new Error(
+        `The dry-run rendered what the model rejects: ${JSON.stringify(parsed.problems)}`,
+      );
+    const local = await renderLocally(
+      input,
+      `template:default/${environment}-environment`,
+      version,
+    );
+    const twinInput = renderStepInput(
+      templates[environment],
+      twinValues(environment, values, hostileFields, value),
+    );
+    const twin = await renderLocally(
+      twinInput,
+      `template:default/${environment}-environment`,
+      version,
+    );
     outcome.case = {
       environment,
       fields: hostileFields.map(f => f.field),
       value,
       parameters: parsed.result.parameters,
       files: decodeFiles(response.body.directoryContents),
-      executable: new Map((response.body.directoryContents as { path: string; executable?: boolean }[]).map(f => [f.path, Boolean(f.executable)])),
+      executable: new Map(
+        (
+          response.body.directoryContents as {
+            path: string;
+            executable?: boolean;
+          }[]
+        ).map(f => [f.path, Boolean(f.executable)]),
+      ),
       local,
       twin,
     };
@@ -397,29 +604,62 @@ describe('hostile input through the three doors of the real scaffolder', () => {
    * least once in an identifier field, per environment that accepts it there; as many accepting
    * fields of one environment as the model takes together share one dry-run.
    */
-  function plan(): { environment: Environment; valueIndex: number; fields: TextField[] }[] {
-    const planned: { environment: Environment; valueIndex: number; fields: TextField[] }[] = [];
+  function plan(): {
+    environment: Environment;
+    valueIndex: number;
+    fields: TextField[];
+  }[] {
+    const planned: {
+      environment: Environment;
+      valueIndex: number;
+      fields: TextField[];
+    }[] = [];
     hostileCorpus.forEach((_, valueIndex) => {
-      const accepted = pairs.filter(p => p.valueIndex === valueIndex && p.form.accepted && p.model.accepted);
+      const accepted = pairs.filter(
+        p => p.valueIndex === valueIndex && p.form.accepted && p.model.accepted,
+      );
       if (accepted.length === 0) return;
-      const freeTextEnvs = ENVIRONMENTS.filter(e => accepted.some(p => p.environment === e && FREE_TEXT.includes(p.field.field)));
-      const freeTextEnv = freeTextEnvs.length > 0 ? freeTextEnvs[valueIndex % freeTextEnvs.length] : undefined;
+      const freeTextEnvs = ENVIRONMENTS.filter(e =>
+        accepted.some(
+          p => p.environment === e && FREE_TEXT.includes(p.field.field),
+        ),
+      );
+      const freeTextEnv =
+        freeTextEnvs.length > 0
+          ? freeTextEnvs[valueIndex % freeTextEnvs.length]
+          : undefined;
       for (const environment of ENVIRONMENTS) {
         const here = accepted.filter(p => p.environment === environment);
         const identifiers = here
           .filter(p => !FREE_TEXT.includes(p.field.field))
           .sort((a, b) => rank(a.field.field) - rank(b.field.field));
-        const chosen: TextField[] = environment === freeTextEnv ? here.filter(p => FREE_TEXT.includes(p.field.field)).map(p => p.field) : [];
+        const chosen: TextField[] =
+          environment === freeTextEnv
+            ? here
+                .filter(p => FREE_TEXT.includes(p.field.field))
+                .map(p => p.field)
+            : [];
         let values = formValues(canonicalValues[environment]) as Json;
-        for (const f of chosen) values = withValue(values, f.path, hostileCorpus[valueIndex].value);
+        for (const f of chosen)
+          values = withValue(values, f.path, hostileCorpus[valueIndex].value);
         for (const p of identifiers) {
-          const next = withValue(values, p.field.path, hostileCorpus[valueIndex].value);
-          if (modelVerdict(p.field.field, renderStepInput(templates[environment], next)).accepted) {
+          const next = withValue(
+            values,
+            p.field.path,
+            hostileCorpus[valueIndex].value,
+          );
+          if (
+            modelVerdict(
+              p.field.field,
+              renderStepInput(templates[environment], next),
+            ).accepted
+          ) {
             values = next;
             chosen.push(p.field);
           }
         }
-        if (chosen.length > 0) planned.push({ environment, valueIndex, fields: chosen });
+        if (chosen.length > 0)
+          planned.push({ environment, valueIndex, fields: chosen });
       }
     });
     return planned;
@@ -433,13 +673,20 @@ describe('hostile input through the three doors of the real scaffolder', () => {
   it('door 3: every accepted value renders inert through the real dry-run', async () => {
     const started = Date.now();
     const planned = plan();
-    const outcomes = await mapLimit(planned, 4, p => dryRun(p.environment, p.valueIndex, p.fields));
+    const outcomes = await mapLimit(planned, 4, p =>
+      dryRun(p.environment, p.valueIndex, p.fields),
+    );
     // A production dry-run the secrets validator refuses is tried again in development for
     // its free-text part, so the value is still seen rendered.
     for (const outcome of [...outcomes]) {
       if (outcome.case || outcome.environment !== 'production') continue;
-      const freeText = fields.development.filter(f => outcome.fields.includes(f.field) && FREE_TEXT.includes(f.field));
-      if (freeText.length > 0) outcomes.push(await dryRun('development', outcome.valueIndex, freeText));
+      const freeText = fields.development.filter(
+        f => outcome.fields.includes(f.field) && FREE_TEXT.includes(f.field),
+      );
+      if (freeText.length > 0)
+        outcomes.push(
+          await dryRun('development', outcome.valueIndex, freeText),
+        );
     }
     dryRuns.push(...outcomes);
     timings.dryRuns = Date.now() - started;
@@ -447,13 +694,32 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     // Refusals at door 3 are allowed only from production's secrets-layout validator, which
     // checks every rendered file for plaintext secrets and foreign vals providers.
     const refused = outcomes.filter(o => !o.case);
-    const unexpected = refused.filter(o => !(o.environment === 'production' && /^\S+:\d+ \[(?:plaintextSecrets|forbiddenProviders)\]/.test(o.error ?? '')));
-    expect(unexpected.map(o => `${o.environment} [${o.fields}] ${hostileCorpus[o.valueIndex].label}: ${o.status} ${o.error?.slice(0, 300)}`)).toEqual([]);
+    const unexpected = refused.filter(
+      o =>
+        !(
+          o.environment === 'production' &&
+          /^\S+:\d+ \[(?:plaintextSecrets|forbiddenProviders)\]/.test(
+            o.error ?? '',
+          )
+        ),
+    );
+    expect(
+      unexpected.map(
+        o =>
+          `${o.environment} [${o.fields}] ${hostileCorpus[o.valueIndex].label}: ${o.status} ${o.error?.slice(0, 300)}`,
+      ),
+    ).toEqual([]);
 
     const started2 = Date.now();
     const rendered = outcomes.filter(o => o.case);
     for (const o of rendered) {
-      for (const e of staticEscapes(o.case!)) escapes.push({ ...e, value: hostileCorpus[o.valueIndex].label, environment: o.environment, fields: o.fields.join(',') });
+      for (const e of staticEscapes(o.case!))
+        escapes.push({
+          ...e,
+          value: hostileCorpus[o.valueIndex].label,
+          environment: o.environment,
+          fields: o.fields.join(','),
+        });
     }
     // Scripts, Makefiles and Markdown shell blocks run against stub tools, in batches, wherever
     // the hostile value reached them (where they equal the twin's, running them proves nothing
@@ -463,14 +729,20 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     const dirs = executed.map((_, i) => path.join(workRoot, `w${i}`));
     await Promise.all(executed.map((o, i) => writeWorkspace(dirs[i], o.case!)));
     const batches: string[][] = [];
-    for (let i = 0; i < dirs.length; i += 10) batches.push(dirs.slice(i, i + 10));
+    for (let i = 0; i < dirs.length; i += 10)
+      batches.push(dirs.slice(i, i + 10));
     await mapLimit(batches, 2, batch => runDriver(driver, stubs, batch));
     timings.processCheckedWorkspaces = executed.length;
     await Promise.all(
       executed.map(async (o, i) => {
         const moduleRef = `${UPSTREAM_MODULE}@${o.case!.parameters.glueVersion}`;
         for (const e of await processEscapes(dirs[i], o.case!, moduleRef)) {
-          escapes.push({ ...e, value: hostileCorpus[o.valueIndex].label, environment: o.environment, fields: o.fields.join(',') });
+          escapes.push({
+            ...e,
+            value: hostileCorpus[o.valueIndex].label,
+            environment: o.environment,
+            fields: o.fields.join(','),
+          });
         }
       }),
     );
@@ -478,9 +750,17 @@ describe('hostile input through the three doors of the real scaffolder', () => {
 
     // Our action logs one line, naming the environment and the (validated) name, nothing else.
     const badLogs = rendered.filter(
-      o => o.renderLog.length !== 1 || o.renderLog[0] !== `Dry run: rendered the ${o.environment} kit (${o.case!.files.size} files) for ${o.case!.parameters.name}`,
+      o =>
+        o.renderLog.length !== 1 ||
+        o.renderLog[0] !==
+          `Dry run: rendered the ${o.environment} kit (${o.case!.files.size} files) for ${o.case!.parameters.name}`,
     );
-    expect(badLogs.map(o => `${o.environment} ${hostileCorpus[o.valueIndex].label}: ${JSON.stringify(o.renderLog)}`)).toEqual([]);
+    expect(
+      badLogs.map(
+        o =>
+          `${o.environment} ${hostileCorpus[o.valueIndex].label}: ${JSON.stringify(o.renderLog)}`,
+      ),
+    ).toEqual([]);
 
     expect(emulationMismatches).toEqual([]);
     expect(escapes).toEqual([]);
@@ -496,12 +776,27 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     }
     const missing: string[] = [];
     hostileCorpus.forEach((v, i) => {
-      const accepted = pairs.filter(p => p.valueIndex === i && p.form.accepted && p.model.accepted);
+      const accepted = pairs.filter(
+        p => p.valueIndex === i && p.form.accepted && p.model.accepted,
+      );
       const seen = renderedFields.get(i) ?? new Set<string>();
-      const refusedBySecretsCheck = dryRuns.some(d => d.valueIndex === i && !d.case);
-      if (accepted.some(p => FREE_TEXT.includes(p.field.field)) && !FREE_TEXT.some(f => seen.has(f))) missing.push(`${v.label}: free text`);
-      const identifiers = accepted.filter(p => !FREE_TEXT.includes(p.field.field));
-      if (identifiers.length > 0 && !identifiers.some(p => seen.has(p.field.field)) && !refusedBySecretsCheck) missing.push(`${v.label}: identifier`);
+      const refusedBySecretsCheck = dryRuns.some(
+        d => d.valueIndex === i && !d.case,
+      );
+      if (
+        accepted.some(p => FREE_TEXT.includes(p.field.field)) &&
+        !FREE_TEXT.some(f => seen.has(f))
+      )
+        missing.push(`${v.label}: free text`);
+      const identifiers = accepted.filter(
+        p => !FREE_TEXT.includes(p.field.field),
+      );
+      if (
+        identifiers.length > 0 &&
+        !identifiers.some(p => seen.has(p.field.field)) &&
+        !refusedBySecretsCheck
+      )
+        missing.push(`${v.label}: identifier`);
     });
     expect(missing).toEqual([]);
   });
@@ -513,13 +808,26 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     for (const d of dryRuns) {
       const value = hostileCorpus[d.valueIndex].value;
       if (!secrets.has(value)) continue;
-      if (d.renderLog.some(l => l.includes(value))) leaks.push(`${d.environment} render log echoes ${show(value)}`);
-      if (d.otherLog.some(l => l.includes(value))) leaks.push(`${d.environment} a later step of ours logs ${show(value)}`);
-      if (JSON.stringify(d.output ?? {}).includes(JSON.stringify(value).slice(1, -1))) leaks.push(`${d.environment} dry-run output holds ${show(value)}`);
-      if (d.error?.includes(value)) leaks.push(`${d.environment} error message echoes ${show(value)}`);
+      if (d.renderLog.some(l => l.includes(value)))
+        leaks.push(`${d.environment} render log echoes ${show(value)}`);
+      if (d.otherLog.some(l => l.includes(value)))
+        leaks.push(`${d.environment} a later step of ours logs ${show(value)}`);
+      if (
+        JSON.stringify(d.output ?? {}).includes(
+          JSON.stringify(value).slice(1, -1),
+        )
+      )
+        leaks.push(`${d.environment} dry-run output holds ${show(value)}`);
+      if (d.error?.includes(value))
+        leaks.push(`${d.environment} error message echoes ${show(value)}`);
     }
-    for (const p of pairs.filter(x => secrets.has(x.value.value) && !x.model.accepted)) {
-      if (p.model.problems.some(x => x.message.includes(p.value.value))) leaks.push(`${p.environment} ${p.field.field} model message echoes ${p.value.label}`);
+    for (const p of pairs.filter(
+      x => secrets.has(x.value.value) && !x.model.accepted,
+    )) {
+      if (p.model.problems.some(x => x.message.includes(p.value.value)))
+        leaks.push(
+          `${p.environment} ${p.field.field} model message echoes ${p.value.label}`,
+        );
     }
     expect(leaks).toEqual([]);
   });
@@ -529,29 +837,70 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     for (const environment of ENVIRONMENTS) {
       for (const key of prototypeKeys) {
         for (const where of ['values', 'service'] as const) {
-          const values = JSON.parse(JSON.stringify(formValues(canonicalValues[environment]))) as Json;
+          const values = JSON.parse(
+            JSON.stringify(formValues(canonicalValues[environment])),
+          ) as Json;
           if (where === 'values') withOwnKey(values, key, pollutingValue);
           else withOwnKey((values.services as Json[])[0], key, pollutingValue);
           const label = `${environment} ${key} in ${where}`;
 
-          const answer = await backend.request('POST', '/api/scaffolder/v2/tasks', { templateRef: `template:default/${environment}-environment`, values });
-          const model = modelVerdict('services[0]', renderStepInput(templates[environment], values));
+          const answer = await backend.request(
+            'POST',
+            '/api/scaffolder/v2/tasks',
+            {
+              templateRef: `template:default/${environment}-environment`,
+              values,
+            },
+          );
+          const model = modelVerdict(
+            'services[0]',
+            renderStepInput(templates[environment], values),
+          );
           const response = await backend.dryRun(templates[environment], values);
-          prototypeOutcomes.push(`${label}: form ${answer.status}, model ${model.accepted ? 'accepts' : 'rejects'}, dry-run ${response.status} ${String(response.body?.error?.message ?? '').split('\n')[0].slice(0, 160)}`);
+          prototypeOutcomes.push(
+            `${label}: form ${answer.status}, model ${model.accepted ? 'accepts' : 'rejects'}, dry-run ${response.status} ${String(
+              response.body?.error?.message ?? '',
+            )
+              .split('\n')[0]
+              .slice(0, 160)}`,
+          );
           statuses.push(answer.status, response.status);
 
           // The templates declare every key they take (propertyNames): anything else is 400 at the form.
-          if (answer.status !== 400) problems.push(`${label}: /v2/tasks answered ${answer.status}`);
-          if (where === 'service' && (model.accepted || !model.namesField)) problems.push(`${label}: the model ${JSON.stringify(model.problems)}`);
+          if (answer.status !== 400)
+            problems.push(`${label}: /v2/tasks answered ${answer.status}`);
+          if (where === 'service' && (model.accepted || !model.namesField))
+            problems.push(
+              `${label}: the model ${JSON.stringify(model.problems)}`,
+            );
           if (response.status === 400) continue;
           // /v2/dry-run drops a top-level __proto__ before any check (upstream.test.ts): then the
           // files must be exactly the canonical render.
-          if (response.status === 200 && where === 'values' && key === '__proto__') {
-            const canonical = await renderLocally(renderStepInput(templates[environment], formValues(canonicalValues[environment])), `template:default/${environment}-environment`, version);
-            for (const [file, text] of decodeFiles(response.body.directoryContents)) if (canonical.get(file) !== text) problems.push(`${label}: ${file} differs from the canonical render`);
+          if (
+            response.status === 200 &&
+            where === 'values' &&
+            key === '__proto__'
+          ) {
+            const canonical = await renderLocally(
+              renderStepInput(
+                templates[environment],
+                formValues(canonicalValues[environment]),
+              ),
+              `template:default/${environment}-environment`,
+              version,
+            );
+            for (const [file, text] of decodeFiles(
+              response.body.directoryContents,
+            ))
+              if (canonical.get(file) !== text)
+                problems.push(
+                  `${label}: ${file} differs from the canonical render`,
+                );
             continue;
           }
-          problems.push(`${label}: /v2/dry-run answered ${response.status} ${JSON.stringify(response.body?.error?.message)}`);
+          problems.push(
+            `${label}: /v2/dry-run answered ${response.status} ${JSON.stringify(response.body?.error?.message)}`,
+          );
         }
       }
     }
@@ -565,13 +914,25 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     for (const environment of ENVIRONMENTS) {
       for (const as of ['array', 'object'] as const) {
         for (const where of ['values', 'service'] as const) {
-          const values = JSON.parse(JSON.stringify(formValues(canonicalValues[environment]))) as Json;
+          const values = JSON.parse(
+            JSON.stringify(formValues(canonicalValues[environment])),
+          ) as Json;
           if (where === 'values') values.unused = deeplyNested(300, as);
           else (values.services as Json[])[0].extra = deeplyNested(300, as);
-          const answer = await backend.request('POST', '/api/scaffolder/v2/tasks', { templateRef: `template:default/${environment}-environment`, values });
+          const answer = await backend.request(
+            'POST',
+            '/api/scaffolder/v2/tasks',
+            {
+              templateRef: `template:default/${environment}-environment`,
+              values,
+            },
+          );
           const response = await backend.dryRun(templates[environment], values);
           statuses.push(answer.status, response.status);
-          if (answer.status !== 400 || response.status !== 400) problems.push(`${environment} ${as} in ${where}: /v2/tasks ${answer.status}, /v2/dry-run ${response.status}`);
+          if (answer.status !== 400 || response.status !== 400)
+            problems.push(
+              `${environment} ${as} in ${where}: /v2/tasks ${answer.status}, /v2/dry-run ${response.status}`,
+            );
         }
       }
     }
@@ -583,14 +944,32 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     const environment = 'development';
     for (const field of fields[environment]) {
       for (const value of [7, true, null, ['x'], { a: 'b' }]) {
-        const values = withValue(formValues(canonicalValues[environment]), field.path, value);
-        const answer = await backend.request('POST', '/api/scaffolder/v2/tasks', { templateRef: `template:default/${environment}-environment`, values });
+        const values = withValue(
+          formValues(canonicalValues[environment]),
+          field.path,
+          value,
+        );
+        const answer = await backend.request(
+          'POST',
+          '/api/scaffolder/v2/tasks',
+          {
+            templateRef: `template:default/${environment}-environment`,
+            values,
+          },
+        );
         statuses.push(answer.status);
         const form = formVerdict(field.field, answer);
-        const model = modelVerdict(field.field, renderStepInput(templates[environment], values));
-        const formOk = form.status === 400 && (form.namesField || (field.inDependency && form.viaDependency));
+        const model = modelVerdict(
+          field.field,
+          renderStepInput(templates[environment], values),
+        );
+        const formOk =
+          form.status === 400 &&
+          (form.namesField || (field.inDependency && form.viaDependency));
         if (!formOk || model.accepted || !model.namesField) {
-          wrong.push(`${field.field} ${JSON.stringify(value)}: form ${form.status} ${form.messages.join('|').slice(0, 100)}, model ${JSON.stringify(model.problems).slice(0, 150)}`);
+          wrong.push(
+            `${field.field} ${JSON.stringify(value)}: form ${form.status} ${form.messages.join('|').slice(0, 100)}, model ${JSON.stringify(model.problems).slice(0, 150)}`,
+          );
         }
       }
     }
@@ -598,7 +977,11 @@ describe('hostile input through the three doors of the real scaffolder', () => {
   });
 
   it('no request of the suite was answered with a 5xx', () => {
-    const all = [...pairs.map(p => p.form.status), ...dryRuns.map(d => d.status), ...statuses];
+    const all = [
+      ...pairs.map(p => p.form.status),
+      ...dryRuns.map(d => d.status),
+      ...statuses,
+    ];
     expect(all.length).toBeGreaterThan(pairs.length);
     expect(all.filter(status => status >= 500)).toEqual([]);
   });

@@ -13,7 +13,9 @@ import { KITS_DIR } from '../../__testUtils__/paths';
 const KITS = KITS_DIR;
 
 async function templatesUnder(dir: string, prefix = ''): Promise<string[]> {
-  const entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
+  const entries = await readdir(path.join(dir, prefix), {
+    withFileTypes: true,
+  });
   const nested = await Promise.all(
     entries.map(async e => {
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
@@ -50,15 +52,25 @@ describe('kit interpolations', () => {
     ['{{ (p.name | bash) if p.x else p.zoneName }}', 'no escaping filter'],
     ['{{ p.name | bash }}{{ p.zoneName }}', 'no escaping filter'],
     ['{% if p.x %}\n  x={{ p.name }}\n{% endif %}', 'no escaping filter'],
-    ['{% for s in services %}{{ s.name | kcl }} {{ s.port }}{% endfor %}', 'no escaping filter'],
+    [
+      '{% for s in services %}{{ s.name | kcl }} {{ s.port }}{% endfor %}',
+      'no escaping filter',
+    ],
     ['{% filter upper %}{{ p.name | bash }}{% endfilter %}', 'filter "upper"'],
-    ['{% macro m(v) %}{{ v | bash }}{% endmacro %}{{ m(p.name) }}', 'no escaping filter'],
+    [
+      '{% macro m(v) %}{{ v | bash }}{% endmacro %}{{ m(p.name) }}',
+      'no escaping filter',
+    ],
     ['{{ "literal" }}', 'no escaping filter'],
   ])('the lint catches %j', (source, message) => {
     const problems = lintTemplate('synthetic.njk', source);
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.map(p => p.message).join('\n')).toContain(message);
-    expect(problems[0]).toMatchObject({ template: 'synthetic.njk', line: expect.any(Number), column: expect.any(Number) });
+    expect(problems[0]).toMatchObject({
+      template: 'synthetic.njk',
+      line: expect.any(Number),
+      column: expect.any(Number),
+    });
   });
 
   it.each([
@@ -80,11 +92,23 @@ describe('kit interpolations', () => {
       await expect(KitRenderer.load(dir)).resolves.toBeDefined();
 
       const file = path.join(dir, 'shared', 'main.k.njk');
-      await writeFile(file, `${await readFile(file, 'utf8')}\n# {{ p.name }}\n`);
-      await expect(KitRenderer.load(dir)).rejects.toThrow(/shared\/main\.k\.njk:\d+:\d+ interpolation has no escaping filter/);
+      await writeFile(
+        file,
+        `${await readFile(file, 'utf8')}\n# {{ p.name }}\n`,
+      );
+      await expect(KitRenderer.load(dir)).rejects.toThrow(
+        /shared\/main\.k\.njk:\d+:\d+ interpolation has no escaping filter/,
+      );
 
-      await writeFile(file, (await readFile(path.join(KITS, 'shared', 'main.k.njk'), 'utf8')).replace('{{ p.name | kcl }}', '{{ p.name | kcl | upper }}'));
-      await expect(KitRenderer.load(dir)).rejects.toThrow(/ends in filter "upper", which is not an escaping filter/);
+      await writeFile(
+        file,
+        (
+          await readFile(path.join(KITS, 'shared', 'main.k.njk'), 'utf8')
+        ).replace('{{ p.name | kcl }}', '{{ p.name | kcl | upper }}'),
+      );
+      await expect(KitRenderer.load(dir)).rejects.toThrow(
+        /ends in filter "upper", which is not an escaping filter/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

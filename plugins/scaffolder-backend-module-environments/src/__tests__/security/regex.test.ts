@@ -7,14 +7,17 @@
  * process running it, so the child is killed at a deadline and the operation it was in is
  * reported. The assertion is a generous hang guard per operation, not a timing.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { rules } from '../../parameters/fieldRules';
 import { canonicalValues } from '../../__testUtils__/values';
-import { findRegexLiterals, FoundRegex } from '../../__testUtils__/hostile/regexScan';
+import {
+  findRegexLiterals,
+  FoundRegex,
+} from '../../__testUtils__/hostile/regexScan';
 import { SRC_DIR } from '../../__testUtils__/paths';
+import { run } from '../../__testUtils__/processes';
 
 jest.setTimeout(180_000);
 
@@ -28,7 +31,12 @@ async function sourceRegexes(): Promise<(FoundRegex & { file: string })[]> {
     for (const name of (await readdir(path.join(SRC, dir))).sort()) {
       if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
       const text = await readFile(path.join(SRC, dir, name), 'utf8');
-      found.push(...findRegexLiterals(text).map(r => ({ ...r, file: `src/${dir}/${name}` })));
+      found.push(
+        ...findRegexLiterals(text).map(r => ({
+          ...r,
+          file: `src/${dir}/${name}`,
+        })),
+      );
     }
   }
   return found;
@@ -100,15 +108,28 @@ out('END ' + ops);
 describe('regular expressions on 100 kB adversarial input', () => {
   it('finds the regex literals of src/escaping and src/parameters', async () => {
     const found = await sourceRegexes();
-    for (const r of found) expect(() => new RegExp(r.source, r.flags)).not.toThrow();
-    expect(found.filter(r => r.file === 'src/escaping/filters.ts').length).toBeGreaterThanOrEqual(10);
-    expect(found.map(r => r.source)).toEqual(expect.arrayContaining(['[\\u0000-\\u001f\\u007f-\\u009f]', '(?<!\\\\)(\\\\*)#', '[:-]']));
+    for (const r of found)
+      expect(() => new RegExp(r.source, r.flags)).not.toThrow();
+    expect(
+      found.filter(r => r.file === 'src/escaping/filters.ts').length,
+    ).toBeGreaterThanOrEqual(10);
+    expect(found.map(r => r.source)).toEqual(
+      expect.arrayContaining([
+        '[\\u0000-\\u001f\\u007f-\\u009f]',
+        '(?<!\\\\)(\\\\*)#',
+        '[:.-]', // normaliseMac's separators
+      ]),
+    );
   });
 
   it('every rule pattern, regex literal and filter returns in well under the hang guard', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'regex-guard-'));
     try {
-      const regexes = (await sourceRegexes()).map(r => ({ id: `${r.file}:${r.line} /${r.source}/${r.flags}`, source: r.source, flags: r.flags }));
+      const regexes = (await sourceRegexes()).map(r => ({
+        id: `${r.file}:${r.line} /${r.source}/${r.flags}`,
+        source: r.source,
+        flags: r.flags,
+      }));
       const production = canonicalValues.production as Record<string, unknown>;
       const spec = {
         modules: {
@@ -117,10 +138,14 @@ describe('regular expressions on 100 kB adversarial input', () => {
           model: path.join(SRC, 'parameters/model.ts'),
         },
         regexes,
-        examples: Object.fromEntries(Object.entries(rules).map(([name, rule]) => [name, rule.example])),
+        examples: Object.fromEntries(
+          Object.entries(rules).map(([name, rule]) => [name, rule.example]),
+        ),
         base: production,
         stringFields: [
-          ...Object.keys(production).filter(k => typeof production[k] === 'string' && k !== 'environment'),
+          ...Object.keys(production).filter(
+            k => typeof production[k] === 'string' && k !== 'environment',
+          ),
           'internalDomain',
           'glueVersion',
           'stateKey',
@@ -133,26 +158,44 @@ describe('regular expressions on 100 kB adversarial input', () => {
       await writeFile(path.join(dir, 'spec.json'), JSON.stringify(spec));
       await writeFile(path.join(dir, 'child.js'), CHILD);
 
-      const { stdout, error } = await new Promise<{ stdout: string; error: Error | null }>(resolve => {
-        execFile(
-          process.execPath,
-          ['--require', require.resolve('@backstage/cli/config/nodeTransform.cjs'), path.join(dir, 'child.js'), path.join(dir, 'spec.json')],
-          { timeout: DEADLINE_MS, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 },
-          (err, out) => resolve({ stdout: out, error: err }),
-        );
-      });
+      const child = await run(
+        process.execPath,
+        [
+          '--require',
+          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+          path.join(dir, 'child.js'),
+          path.join(dir, 'spec.json'),
+        ],
+        { cwd: dir, env: process.env, timeoutMs: DEADLINE_MS },
+      );
+      const { stdout } = child;
+      const error =
+        child.code === 0
+          ? null
+          : new Error(
+              `exit ${child.code ?? child.signal}: ${child.stderr.slice(0, 500)}`,
+            );
       const lines = stdout.split('\n').filter(Boolean);
-      const started = lines.filter(l => l.startsWith('S ')).map(l => l.slice(2));
-      const done = lines.filter(l => l.startsWith('D ')).map(l => {
-        const [, ms, ...id] = l.split(' ');
-        return { ms: Number(ms), id: id.join(' ') };
-      });
+      const started = lines
+        .filter(l => l.startsWith('S '))
+        .map(l => l.slice(2));
+      const done = lines
+        .filter(l => l.startsWith('D '))
+        .map(l => {
+          const [, ms, ...id] = l.split(' ');
+          return { ms: Number(ms), id: id.join(' ') };
+        });
       const unfinished = started.filter(id => !done.some(d => d.id === id));
-      expect({ unfinished, error: error?.message?.split('\n')[0] ?? null }).toEqual({ unfinished: [], error: null });
+      expect({
+        unfinished,
+        error: error?.message?.split('\n')[0] ?? null,
+      }).toEqual({ unfinished: [], error: null });
       expect(lines[lines.length - 1]).toBe(`END ${done.length}`);
       expect(done.length).toBeGreaterThan(5000);
 
-      const slow = done.filter(d => d.ms >= HANG_GUARD_MS).map(d => `${d.ms} ms: ${d.id}`);
+      const slow = done
+        .filter(d => d.ms >= HANG_GUARD_MS)
+        .map(d => `${d.ms} ms: ${d.id}`);
       expect(slow).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -11,11 +11,15 @@ import { matchesRule, rules } from '../../parameters/fieldRules';
 /** The negated class of the description pattern, as written. */
 function descriptionClass(): string {
   const m = /\[\^(.*)\]\*\$$/.exec(rules.description.pattern);
-  if (!m) throw new Error('the description pattern no longer ends in a negated class');
+  if (!m)
+    throw new Error(
+      'the description pattern no longer ends in a negated class',
+    );
   return m[1];
 }
 
-const PROPERTIES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u;
+const PROPERTIES =
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u;
 
 describe('the description rule and Unicode properties', () => {
   it('refuses exactly Cc, Cf, Zl, Zp, Default_Ignorable_Code_Point, U+2800 and the surrogates', () => {
@@ -24,7 +28,8 @@ describe('the description rule and Unicode properties', () => {
     for (let cp = 0; cp <= 0x10ffff; cp++) {
       const char = String.fromCodePoint(cp);
       const want = (cp >= 0xd800 && cp <= 0xdfff) || PROPERTIES.test(char);
-      if (refused.test(char) !== want) differences.push(`U+${cp.toString(16).toUpperCase().padStart(4, '0')}`);
+      if (refused.test(char) !== want)
+        differences.push(`U+${cp.toString(16).toUpperCase().padStart(4, '0')}`);
       if (differences.length > 20) break;
     }
     expect(differences).toEqual([]);
@@ -46,13 +51,23 @@ describe('the description rule and Unicode properties', () => {
   ])('%s is refused by the model and by the form validator', (_name, char) => {
     const value = `Media${char}server`;
     expect(matchesRule('description', value)).toBe(false);
-    const schema = { type: 'string', pattern: rules.description.pattern, maxLength: rules.description.maxLength };
+    const schema = {
+      type: 'string',
+      pattern: rules.description.pattern,
+      maxLength: rules.description.maxLength,
+    };
     expect(validate(value, schema).valid).toBe(false);
     expect(validate('Media server', schema).valid).toBe(true);
   });
 
   it('keeps ordinary text, accents, CJK, emoji and non-breaking spaces', () => {
-    for (const value of ['Café DNS für das Heimlabor', '家庭实验室的 DNS', 'Media 🎬 server', 'a\u00a0b', 'x \u3000 y']) {
+    for (const value of [
+      'Café DNS für das Heimlabor',
+      '家庭实验室的 DNS',
+      'Media 🎬 server',
+      'a\u00a0b',
+      'x \u3000 y',
+    ]) {
       expect(matchesRule('description', value)).toBe(true);
     }
   });

@@ -17,9 +17,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { apiClient } from '../../__testUtils__/scale/api';
-import { REPO_ROOT, startScaffolderBackend } from '../../__testUtils__/backend';
-import { withOwnKey } from '../../__testUtils__/hostile/doors';
+import { apiClient } from '../../__testUtils__/http';
+import { startScaffolderBackend } from '../../__testUtils__/backend';
+import { withOwnKey } from '../../__testUtils__/hostile/formAndModelVerdicts';
 
 jest.setTimeout(120_000);
 
@@ -28,7 +28,11 @@ const bare = {
   apiVersion: 'scaffolder.backstage.io/v1beta3',
   kind: 'Template',
   metadata: { name: 'bare' },
-  spec: { owner: 'group:default/platform-team', type: 'test', steps: [{ id: 'log', action: 'debug:log', input: { message: 'hello' } }] },
+  spec: {
+    owner: 'group:default/platform-team',
+    type: 'test',
+    steps: [{ id: 'log', action: 'debug:log', input: { message: 'hello' } }],
+  },
 };
 
 function nested(levels: number): unknown {
@@ -38,13 +42,36 @@ function nested(levels: number): unknown {
 }
 
 describe('upstream: jsonschema 1.5.0', () => {
-  it.each(['constructor', '__proto__'])('additionalProperties: false lets an own %s key through; propertyNames refuses it', key => {
-    const instance = JSON.parse(`{"${key}": {"x": 1}}`);
-    expect(Object.keys(instance)).toEqual([key]);
-    expect(validate(instance, { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false }).valid).toBe(true);
-    expect(validate({ other: 1 }, { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false }).valid).toBe(false);
-    expect(validate(instance, { type: 'object', propertyNames: { enum: ['name'] } }).valid).toBe(false);
-  });
+  it.each(['constructor', '__proto__'])(
+    'additionalProperties: false lets an own %s key through; propertyNames refuses it',
+    key => {
+      const instance = JSON.parse(`{"${key}": {"x": 1}}`);
+      expect(Object.keys(instance)).toEqual([key]);
+      expect(
+        validate(instance, {
+          type: 'object',
+          properties: { name: { type: 'string' } },
+          additionalProperties: false,
+        }).valid,
+      ).toBe(true);
+      expect(
+        validate(
+          { other: 1 },
+          {
+            type: 'object',
+            properties: { name: { type: 'string' } },
+            additionalProperties: false,
+          },
+        ).valid,
+      ).toBe(false);
+      expect(
+        validate(instance, {
+          type: 'object',
+          propertyNames: { enum: ['name'] },
+        }).valid,
+      ).toBe(false);
+    },
+  );
 });
 
 describe('upstream: the scaffolder with values its template never reads', () => {
@@ -55,15 +82,8 @@ describe('upstream: the scaffolder with values its template never reads', () => 
     scratch = await mkdtemp(path.join(os.tmpdir(), 'upstream-'));
     await writeFile(path.join(scratch, 'bare.yaml'), stringify(bare));
     backend = await startScaffolderBackend({
-      config: {
-        catalog: {
-          rules: [{ allow: ['Component', 'Location', 'Template', 'Resource', 'System', 'Group', 'User'] }],
-          locations: [
-            { type: 'file', target: path.join(REPO_ROOT, 'catalog-info.yaml') },
-            { type: 'file', target: path.join(scratch, 'bare.yaml') },
-          ],
-        },
-      },
+      catalogFiles: [path.join(scratch, 'bare.yaml')],
+      config: {},
     });
     await apiClient(backend.baseUrl).waitForTemplates(['bare']);
   });
@@ -73,23 +93,66 @@ describe('upstream: the scaffolder with values its template never reads', () => 
   });
 
   it.each([
-    ['a constructor key', () => withOwnKey({}, 'constructor', { x: 1 }), /Template record key constructor is reserved/],
-    ['a constructor key one level down', () => ({ a: withOwnKey({}, 'constructor', 1) }), /Template record key constructor is reserved/],
-    ['a __proto__ key one level down', () => ({ a: withOwnKey({}, '__proto__', 1) }), /Template record key __proto__ is reserved/],
-    ['a value nested 300 levels', () => ({ a: nested(300) }), /nesting cannot exceed 256 levels/],
-  ])('%s: /v2/dry-run answers 500; /v2/tasks accepts the task, which fails', async (_label, values, message) => {
-    const api = apiClient(backend.baseUrl);
-    const dry = await backend.dryRun(bare, values() as Record<string, unknown>);
-    expect(dry.status).toBe(500);
-    expect(dry.body.error.message).toMatch(message);
-    const id = await api.createTask('template:default/bare', values() as Record<string, unknown>);
-    expect((await api.waitForTask(id)).status).toBe('failed');
-  });
+    [
+      'a constructor key',
+      () => withOwnKey({}, 'constructor', { x: 1 }),
+      /Template record key constructor is reserved/,
+    ],
+    [
+      'a constructor key one level down',
+      () => ({ a: withOwnKey({}, 'constructor', 1) }),
+      /Template record key constructor is reserved/,
+    ],
+    [
+      'a __proto__ key one level down',
+      () => ({ a: withOwnKey({}, '__proto__', 1) }),
+      /Template record key __proto__ is reserved/,
+    ],
+    [
+      'a value nested 300 levels',
+      () => ({ a: nested(300) }),
+      /nesting cannot exceed 256 levels/,
+    ],
+  ])(
+    '%s: /v2/dry-run answers 500; /v2/tasks accepts the task, which fails',
+    async (_label, values, message) => {
+      const api = apiClient(backend.baseUrl);
+      const dry = await backend.dryRun(
+        bare,
+        values() as Record<string, unknown>,
+      );
+      expect(dry.status).toBe(500);
+      expect(dry.body.error.message).toMatch(message);
+      const id = await api.createTask(
+        'template:default/bare',
+        values() as Record<string, unknown>,
+      );
+      expect((await api.waitForTask(id)).status).toBe('failed');
+    },
+  );
 
   it('a top-level __proto__ key is dropped by /v2/dry-run before any check', async () => {
-    const dry = await backend.dryRun({ ...bare, spec: { ...bare.spec, parameters: [{ propertyNames: { enum: ['name'] } }] } }, withOwnKey({}, '__proto__', { x: 1 }));
+    const dry = await backend.dryRun(
+      {
+        ...bare,
+        spec: {
+          ...bare.spec,
+          parameters: [{ propertyNames: { enum: ['name'] } }],
+        },
+      },
+      withOwnKey({}, '__proto__', { x: 1 }),
+    );
     expect(dry.status).toBe(200);
-    const refused = await backend.dryRun({ ...bare, spec: { ...bare.spec, parameters: [{ propertyNames: { enum: ['name'] } }] } }, withOwnKey({}, 'constructor', { x: 1 }));
+    const refused = await backend.dryRun(
+      {
+        ...bare,
+        spec: {
+          ...bare.spec,
+          parameters: [{ propertyNames: { enum: ['name'] } }],
+        },
+      },
+      withOwnKey({}, 'constructor', { x: 1 }),
+    );
     expect(refused.status).toBe(400);
   });
 });

@@ -1,7 +1,11 @@
 import { kitManifest } from '../../kits/manifest';
 import { ENVIRONMENTS } from '../../parameters/model';
 import { startScaffolderBackend } from '../../__testUtils__/backend';
-import { readGolden, renderCanonical, UPDATE_GOLDEN_COMMAND } from '../../__testUtils__/verification/golden';
+import {
+  readGolden,
+  renderCanonical,
+  UPDATE_GOLDEN_COMMAND,
+} from '../../__testUtils__/verification/golden';
 import { Backend } from '../../__testUtils__/verification/renders';
 
 jest.setTimeout(60_000);
@@ -19,13 +23,24 @@ function firstDifference(expected: Buffer, actual: Buffer): string {
 }
 
 /** Compares a render with the golden files; the message says how to accept a change. */
-function compare(environment: string, golden: Map<string, Buffer>, actual: Map<string, Buffer>): string[] {
+function compare(
+  environment: string,
+  golden: Map<string, Buffer>,
+  actual: Map<string, Buffer>,
+): string[] {
   const problems: string[] = [];
-  for (const file of [...golden.keys()].filter(f => !actual.has(f)).sort()) problems.push(`${file}: in the golden files, not rendered`);
-  for (const file of [...actual.keys()].filter(f => !golden.has(f)).sort()) problems.push(`${file}: rendered, no golden file`);
-  for (const [file, content] of [...actual].sort(([x], [y]) => x.localeCompare(y))) {
+  for (const file of [...golden.keys()].filter(f => !actual.has(f)).sort())
+    problems.push(`${file}: in the golden files, not rendered`);
+  for (const file of [...actual.keys()].filter(f => !golden.has(f)).sort())
+    problems.push(`${file}: rendered, no golden file`);
+  for (const [file, content] of [...actual].sort(([x], [y]) =>
+    x.localeCompare(y),
+  )) {
     const expected = golden.get(file);
-    if (expected && !expected.equals(content)) problems.push(`${file}: differs at ${firstDifference(expected, content)}`);
+    if (expected && !expected.equals(content))
+      problems.push(
+        `${file}: differs at ${firstDifference(expected, content)}`,
+      );
   }
   if (problems.length === 0) return [];
   return [
@@ -45,16 +60,27 @@ describe('golden files of the canonical value sets (src/__testUtils__/values.ts)
     await backend?.stop();
   });
 
-  it.each(ENVIRONMENTS)('%s: the dry-run output equals the golden files byte for byte', async environment => {
-    const [golden, actual] = await Promise.all([readGolden(environment), renderCanonical(backend, environment)]);
-    const problems = compare(environment, golden, actual);
-    if (problems.length > 0) throw new Error(problems.join('\n'));
-  });
+  it.each(ENVIRONMENTS)(
+    '%s: the dry-run output equals the golden files byte for byte',
+    async environment => {
+      const [golden, actual] = await Promise.all([
+        readGolden(environment),
+        renderCanonical(backend, environment),
+      ]);
+      const problems = compare(environment, golden, actual);
+      expect(problems.join('\n')).toBe('');
+    },
+  );
 
-  it.each(ENVIRONMENTS)('%s: the golden files hold exactly the files of the kit manifest', async environment => {
-    const golden = await readGolden(environment);
-    expect([...golden.keys()].sort()).toEqual(kitManifest[environment].map(f => f.path).sort());
-  });
+  it.each(ENVIRONMENTS)(
+    '%s: the golden files hold exactly the files of the kit manifest',
+    async environment => {
+      const golden = await readGolden(environment);
+      expect([...golden.keys()].sort()).toEqual(
+        kitManifest[environment].map(f => f.path).sort(),
+      );
+    },
+  );
 
   it('depends on nothing non-deterministic: two renders give the same bytes', async () => {
     for (const environment of ENVIRONMENTS) {
@@ -68,7 +94,12 @@ describe('golden files of the canonical value sets (src/__testUtils__/values.ts)
     for (const environment of ENVIRONMENTS) {
       for (const [file, content] of await readGolden(environment)) {
         const text = content.toString('utf8');
-        expect({ file, tmp: /\/tmp\/|127\.0\.0\.1|localhost:\d+|\b20\d\d-\d\d-\d\dT/.test(text) }).toEqual({ file, tmp: false });
+        expect({
+          file,
+          tmp: /\/tmp\/|127\.0\.0\.1|localhost:\d+|\b20\d\d-\d\d-\d\dT/.test(
+            text,
+          ),
+        }).toEqual({ file, tmp: false });
       }
     }
   });

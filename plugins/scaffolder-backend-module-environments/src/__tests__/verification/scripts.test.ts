@@ -2,12 +2,32 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startScaffolderBackend } from '../../__testUtils__/backend';
-import { expectedTunnelCall, splitDaggerArgv } from '../../__testUtils__/verification/expectations';
+import {
+  expectedTunnelCall,
+  splitDaggerArgv,
+} from '../../__testUtils__/verification/expectations';
 import { fakeTunnelToken } from '../../__testUtils__/standIns/glueModule';
-import { bashSyntax, bashSyntaxAll, confirmation, daggerCallProblems, Harness, Outcome, shellcheck, shellScripts } from '../../__testUtils__/verification/harness';
-import { extractRecipes, phonyTargets } from '../../__testUtils__/standIns/makeRecipes';
+import {
+  bashSyntax,
+  bashSyntaxAll,
+  confirmation,
+  daggerCallProblems,
+  StubbedRunner,
+  Outcome,
+  shellcheck,
+  shellScripts,
+} from '../../__testUtils__/verification/stubbedRunner';
+import {
+  extractRecipes,
+  phonyTargets,
+} from '../../__testUtils__/standIns/makeRecipes';
 import { buildMatrix } from '../../__testUtils__/verification/matrix';
-import { Backend, makeWorkRoot, Rendered, renderMatrix } from '../../__testUtils__/verification/renders';
+import {
+  Backend,
+  makeWorkRoot,
+  Rendered,
+  renderMatrix,
+} from '../../__testUtils__/verification/renders';
 
 /**
  * Every script and Makefile of every matrix render, checked by bash, shellcheck and GNU make
@@ -20,14 +40,18 @@ const cases = buildMatrix();
 
 let backend: Backend;
 let work: Awaited<ReturnType<typeof makeWorkRoot>>;
-let harness: Harness;
+let harness: StubbedRunner;
 const rendered = new Map<string, Rendered>();
 
 beforeAll(async () => {
   backend = await startScaffolderBackend();
   work = await makeWorkRoot('scripts');
-  harness = await Harness.create(work.root);
-  for (const r of await renderMatrix(backend, cases, path.join(work.root, 'renders'))) {
+  harness = await StubbedRunner.create(work.root);
+  for (const r of await renderMatrix(
+    backend,
+    cases,
+    path.join(work.root, 'renders'),
+  )) {
     await harness.prepare(r);
     rendered.set(r.case.id, r);
   }
@@ -45,7 +69,12 @@ function renderedBackend(environment: string): string {
 
 /** A readable summary of a run for failure messages. */
 function summary(o: Outcome) {
-  return { code: o.result.code, signal: o.result.signal, stderr: o.result.stderr.slice(-600), tools: o.calls.map(c => `${c.tool} ${c.argv.slice(0, 4).join(' ')}`) };
+  return {
+    code: o.result.code,
+    signal: o.result.signal,
+    stderr: o.result.stderr.slice(-600),
+    tools: o.calls.map(c => `${c.tool} ${c.argv.slice(0, 4).join(' ')}`),
+  };
 }
 
 function expectSucceeded(o: Outcome) {
@@ -57,7 +86,11 @@ function expectFailed(o: Outcome) {
 }
 
 /** The one dagger call a command made, checked completely. */
-function expectOneDaggerCall(o: Outcome, r: Rendered, fn: 'deploy' | 'plan' | 'destroy') {
+function expectOneDaggerCall(
+  o: Outcome,
+  r: Rendered,
+  fn: 'deploy' | 'plan' | 'destroy',
+) {
   expect(o.dagger.map(c => c.argv[3])).toEqual([fn]);
   expect(daggerCallProblems(o.dagger[0], r, fn)).toEqual([]);
 }
@@ -69,9 +102,20 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
   it('passes bash -n and shellcheck -S style on every shell script', async () => {
     for (const { file, shell } of shellScripts(r())) {
       const syntax = await bashSyntax(r().dir, file);
-      expect({ file, code: syntax.code, stderr: syntax.stderr }).toEqual({ file, code: 0, stderr: '' });
-      const check = await shellcheck(r().dir, [file], shell ? ['-s', shell] : []);
-      expect({ file, findings: check.stdout + check.stderr }).toEqual({ file, findings: '' });
+      expect({ file, code: syntax.code, stderr: syntax.stderr }).toEqual({
+        file,
+        code: 0,
+        stderr: '',
+      });
+      const check = await shellcheck(
+        r().dir,
+        [file],
+        shell ? ['-s', shell] : [],
+      );
+      expect({ file, findings: check.stdout + check.stderr }).toEqual({
+        file,
+        findings: '',
+      });
     }
   });
 
@@ -80,7 +124,9 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       const o = await harness.run(r(), './deploy.sh', ['--plan']);
       expectSucceeded(o);
       expectOneDaggerCall(o, r(), 'plan');
-      expect(existsSync(path.join(r().dir, 'plan-output', 'plan.txt'))).toBe(true);
+      expect(existsSync(path.join(r().dir, 'plan-output', 'plan.txt'))).toBe(
+        true,
+      );
     });
 
     it('./deploy.sh calls dagger deploy once, exactly', async () => {
@@ -91,38 +137,73 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
 
     it('./destroy.sh (with or without --force, whatever the input) removes nothing, never calls dagger, says so and exits 3', async () => {
       // Ephemeral state: the module's destroy would find nothing and still print success.
-      for (const [args, input] of [[[], confirmation(r())], [['--force'], '']] as const) {
+      for (const [args, input] of [
+        [[], confirmation(r())],
+        [['--force'], ''],
+      ] as const) {
         const o = await harness.run(r(), './destroy.sh', [...args], { input });
-        expect({ args, code: o.result.code, calls: o.calls.length }).toEqual({ args, code: 3, calls: 0 });
+        expect({ args, code: o.result.code, calls: o.calls.length }).toEqual({
+          args,
+          code: 3,
+          calls: 0,
+        });
         expect(o.result.stderr).toContain('Nothing was destroyed.');
-        expect(o.result.stdout + o.result.stderr).not.toMatch(/Destroyed|destroyed successfully|✓/);
+        expect(o.result.stdout + o.result.stderr).not.toMatch(
+          /Destroyed|destroyed successfully|✓/,
+        );
         expect(o.result.stderr).toContain(r().params.deviceHostname);
-        for (const s of r().params.services.filter(x => x.distribution !== 'unifi_only')) expect(o.result.stderr).toContain(s.publicHostname!);
+        for (const s of r().params.services.filter(
+          x => x.distribution !== 'unifi_only',
+        ))
+          expect(o.result.stderr).toContain(s.publicHostname!);
         // The module's UniFi generator makes each locally published service a CNAME (generators/unifi.k).
-        for (const s of r().params.services.filter(x => x.distribution !== 'cloudflare_only')) expect(o.result.stderr).toContain(`${s.name}.${r().params.internalDomain}`);
+        for (const s of r().params.services.filter(
+          x => x.distribution !== 'cloudflare_only',
+        ))
+          expect(o.result.stderr).toContain(
+            `${s.name}.${r().params.internalDomain}`,
+          );
       }
     });
 
     it('a failing dagger makes ./deploy.sh and ./deploy.sh --plan fail with its status', async () => {
       for (const args of [[], ['--plan']]) {
-        const o = await harness.run(r(), './deploy.sh', args, { control: { daggerExit: 3 } });
-        expect({ args, code: o.result.code, dagger: o.dagger.length }).toEqual({ args, code: 3, dagger: 1 });
+        const o = await harness.run(r(), './deploy.sh', args, {
+          control: { daggerExit: 3 },
+        });
+        expect({ args, code: o.result.code, dagger: o.dagger.length }).toEqual({
+          args,
+          code: 3,
+          dagger: 1,
+        });
       }
     });
 
     it('a module that answers ✗ Failed (dagger exits 0) makes ./deploy.sh and --plan fail, showing the message', async () => {
       for (const args of [[], ['--plan']]) {
-        const o = await harness.run(r(), './deploy.sh', args, { control: { glueFail: true } });
-        expect({ args, failed: o.result.code !== 0, outcome: o.dagger.map(c => c.outcome) }).toEqual({ args, failed: true, outcome: ['failed'] });
-        expect(o.result.stdout + o.result.stderr).toContain('✗ Failed: Terraform');
+        const o = await harness.run(r(), './deploy.sh', args, {
+          control: { glueFail: true },
+        });
+        expect({
+          args,
+          failed: o.result.code !== 0,
+          outcome: o.dagger.map(c => c.outcome),
+        }).toEqual({ args, failed: true, outcome: ['failed'] });
+        expect(o.result.stdout + o.result.stderr).toContain(
+          '✗ Failed: Terraform',
+        );
         expect(o.result.stdout).not.toMatch(/^Deployed|Plan exported/m);
       }
     });
 
     it('./deploy.sh --tunnel-token calls get-tunnel-secrets with the state flags of deploy (none) and says plainly that ephemeral state cannot serve the token', async () => {
       const o = await harness.run(r(), './deploy.sh', ['--tunnel-token']);
-      expect(o.dagger.map(c => [c.fn, c.outcome])).toEqual([['get-tunnel-secrets', 'failed']]);
-      expect(splitDaggerArgv(o.dagger[0].argv)).toEqual(expectedTunnelCall(r().params));
+      expect(o.dagger.map(c => [c.fn, c.outcome])).toEqual([
+        ['get-tunnel-secrets', 'failed'],
+      ]);
+      expect(splitDaggerArgv(o.dagger[0].argv)).toEqual(
+        expectedTunnelCall(r().params),
+      );
       expect(o.result.code).toBe(1);
       expect(o.result.stderr).toMatch(/ephemeral/);
       expect(o.result.stderr).toContain('Zero Trust > Networks > Tunnels');
@@ -132,7 +213,12 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     it('an unknown option fails with usage and never calls dagger', async () => {
       for (const script of ['./deploy.sh', './destroy.sh']) {
         const o = await harness.run(r(), script, ['--bogus']);
-        expect({ script, code: o.result.code, dagger: o.dagger.length, usage: /Usage:/.test(o.result.stderr) }).toEqual({ script, code: 2, dagger: 0, usage: true });
+        expect({
+          script,
+          code: o.result.code,
+          dagger: o.dagger.length,
+          usage: /Usage:/.test(o.result.stderr),
+        }).toEqual({ script, code: 2, dagger: 0, usage: true });
       }
     });
 
@@ -140,9 +226,16 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       const env = path.join(r().dir, '.env');
       await rename(env, `${env}.aside`);
       try {
-        for (const [script, args] of [['./deploy.sh', []], ['./deploy.sh', ['--tunnel-token']]] as const) {
+        for (const [script, args] of [
+          ['./deploy.sh', []],
+          ['./deploy.sh', ['--tunnel-token']],
+        ] as const) {
           const o = await harness.run(r(), script, [...args]);
-          expect({ script, failed: o.result.code !== 0, dagger: o.dagger.length }).toEqual({ script, failed: true, dagger: 0 });
+          expect({
+            script,
+            failed: o.result.code !== 0,
+            dagger: o.dagger.length,
+          }).toEqual({ script, failed: true, dagger: 0 });
           expect(o.result.stderr).toContain('cp .env.example .env');
         }
       } finally {
@@ -152,32 +245,63 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
 
     it('checks the KCL configuration in kcl/ (beside kcl.mod) when kcl is installed, and deploys without it', async () => {
       const withKcl = await harness.run(r(), './deploy.sh', []);
-      expect(withKcl.kcl.map(c => ({ argv: c.argv, cwd: path.relative(r().dir, c.cwd), kclMod: c.kclMod }))).toEqual([
-        { argv: ['run', 'main.k'], cwd: 'kcl', kclMod: true },
-      ]);
-      const withoutKcl = await harness.run(r(), './deploy.sh', [], { kcl: false });
+      expect(
+        withKcl.kcl.map(c => ({
+          argv: c.argv,
+          cwd: path.relative(r().dir, c.cwd),
+          kclMod: c.kclMod,
+        })),
+      ).toEqual([{ argv: ['run', 'main.k'], cwd: 'kcl', kclMod: true }]);
+      const withoutKcl = await harness.run(r(), './deploy.sh', [], {
+        kcl: false,
+      });
       expectSucceeded(withoutKcl);
       expect(withoutKcl.kcl).toEqual([]);
       expectOneDaggerCall(withoutKcl, r(), 'deploy');
     });
 
     it('a failing KCL check stops ./deploy.sh before dagger', async () => {
-      const o = await harness.run(r(), './deploy.sh', [], { control: { kclExit: 1 } });
-      expect({ failed: o.result.code !== 0, dagger: o.dagger.length }).toEqual({ failed: true, dagger: 0 });
+      const o = await harness.run(r(), './deploy.sh', [], {
+        control: { kclExit: 1 },
+      });
+      expect({ failed: o.result.code !== 0, dagger: o.dagger.length }).toEqual({
+        failed: true,
+        dagger: 0,
+      });
     });
   } else {
     it('every Make recipe, as make expands it, passes bash -n and shellcheck -S style', async () => {
       const makefile = r().files.get('Makefile')!;
       const targets = phonyTargets(makefile);
-      expect(targets.sort()).toEqual(['clean', 'deploy', 'destroy', 'help', 'plan', 'tunnel-token', 'validate']);
-      const recipes = await extractRecipes(r().dir, targets, path.join(r().dir, '..', `${id}.recipes`));
+      expect(targets.sort()).toEqual([
+        'clean',
+        'deploy',
+        'destroy',
+        'help',
+        'plan',
+        'tunnel-token',
+        'validate',
+      ]);
+      const recipes = await extractRecipes(
+        r().dir,
+        targets,
+        path.join(r().dir, '..', `${id}.recipes`),
+      );
       expect(recipes.length).toBeGreaterThan(targets.length);
       for (const recipe of recipes) {
-        expect({ target: recipe.target, flags: recipe.flags }).toEqual({ target: recipe.target, flags: ['-euo', 'pipefail'] });
+        expect({ target: recipe.target, flags: recipe.flags }).toEqual({
+          target: recipe.target,
+          flags: ['-euo', 'pipefail'],
+        });
       }
-      const syntax = await bashSyntaxAll(r().dir, recipes.map(x => x.file));
+      const syntax = await bashSyntaxAll(
+        r().dir,
+        recipes.map(x => x.file),
+      );
       expect(syntax.stdout + syntax.stderr).toBe('');
-      const check = await shellcheck(r().dir, [...new Set(recipes.map(x => x.file))]);
+      const check = await shellcheck(r().dir, [
+        ...new Set(recipes.map(x => x.file)),
+      ]);
       expect(check.stdout + check.stderr).toBe('');
     });
 
@@ -185,7 +309,9 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       const o = await harness.make(r(), 'plan');
       expectSucceeded(o);
       expectOneDaggerCall(o, r(), 'plan');
-      expect(existsSync(path.join(r().dir, 'plan-output', 'plan.txt'))).toBe(true);
+      expect(existsSync(path.join(r().dir, 'plan-output', 'plan.txt'))).toBe(
+        true,
+      );
     });
 
     it('make deploy calls dagger deploy once, exactly', async () => {
@@ -195,33 +321,64 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     });
 
     it(`make destroy destroys after the confirmation ${environment === 'production' ? '"destroy <name>"' : '"<name>"'}`, async () => {
-      const o = await harness.make(r(), 'destroy', { input: confirmation(r()) });
+      const o = await harness.make(r(), 'destroy', {
+        input: confirmation(r()),
+      });
       expectSucceeded(o);
       expectOneDaggerCall(o, r(), 'destroy');
     });
 
     it('make destroy with a wrong, partial or missing confirmation fails and calls neither dagger nor vals', async () => {
       const name = r().params.name;
-      const wrong = ['wrong\n', '', `${name}x\n`, ...(environment === 'production' ? [`${name}\n`, `destroy\n`, `destroy ${name} now\n`] : [`destroy ${name}\n`])];
+      const wrong = [
+        'wrong\n',
+        '',
+        `${name}x\n`,
+        ...(environment === 'production'
+          ? [`${name}\n`, `destroy\n`, `destroy ${name} now\n`]
+          : [`destroy ${name}\n`]),
+      ];
       for (const input of wrong) {
         const o = await harness.make(r(), 'destroy', { input });
-        expect({ input, failed: o.result.code !== 0, dagger: o.dagger.length, vals: o.vals.length }).toEqual({ input, failed: true, dagger: 0, vals: 0 });
-        expect(o.result.stderr).toContain('Not confirmed; nothing was destroyed.');
+        expect({
+          input,
+          failed: o.result.code !== 0,
+          dagger: o.dagger.length,
+          vals: o.vals.length,
+        }).toEqual({ input, failed: true, dagger: 0, vals: 0 });
+        expect(o.result.stderr).toContain(
+          'Not confirmed; nothing was destroyed.',
+        );
       }
     });
 
     it('a failing dagger makes make plan, deploy, tunnel-token and destroy fail', async () => {
       for (const target of ['plan', 'deploy', 'tunnel-token', 'destroy']) {
-        const o = await harness.make(r(), target, { input: confirmation(r()), control: { daggerExit: 3 }, env: { STUB_DAGGER_EXIT: '3' } });
-        expect({ target, failed: o.result.code !== 0, dagger: o.dagger.length }).toEqual({ target, failed: true, dagger: 1 });
+        const o = await harness.make(r(), target, {
+          input: confirmation(r()),
+          control: { daggerExit: 3 },
+          env: { STUB_DAGGER_EXIT: '3' },
+        });
+        expect({
+          target,
+          failed: o.result.code !== 0,
+          dagger: o.dagger.length,
+        }).toEqual({ target, failed: true, dagger: 1 });
         expect(o.result.stdout).not.toMatch(/Plan exported|^Deployed/m);
       }
     });
 
     it('a module that answers ✗ Failed (dagger exits 0) makes make plan, deploy, tunnel-token and destroy fail, showing the message', async () => {
       for (const target of ['plan', 'deploy', 'tunnel-token', 'destroy']) {
-        const o = await harness.make(r(), target, { input: confirmation(r()), control: { glueFail: true } });
-        expect({ target, failed: o.result.code !== 0, outcome: o.dagger.map(c => c.outcome) }).toEqual({ target, failed: true, outcome: ['failed'] });
+        const o = await harness.make(r(), target, {
+          input: confirmation(r()),
+          control: { glueFail: true },
+        });
+        expect({
+          target,
+          failed: o.result.code !== 0,
+          outcome: o.dagger.map(c => c.outcome),
+        }).toEqual({ target, failed: true, outcome: ['failed'] });
         expect(o.result.stdout + o.result.stderr).toContain('✗ Failed');
         expect(o.result.stdout).not.toMatch(/Plan exported|^Deployed/m);
       }
@@ -232,39 +389,77 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       expectOneDaggerCall(deploy, r(), 'deploy');
       const o = await harness.make(r(), 'tunnel-token', { keepState: true });
       expectSucceeded(o);
-      expect(o.dagger.map(c => [c.fn, c.outcome])).toEqual([['get-tunnel-secrets', 'ok']]);
-      expect(splitDaggerArgv(o.dagger[0].argv)).toEqual(expectedTunnelCall(r().params));
-      const tunnels = r().params.services.some(s => s.distribution !== 'unifi_only');
-      if (tunnels) expect(o.result.stdout).toContain(`Token: ${fakeTunnelToken(r().params.deviceMac)}`);
+      expect(o.dagger.map(c => [c.fn, c.outcome])).toEqual([
+        ['get-tunnel-secrets', 'ok'],
+      ]);
+      expect(splitDaggerArgv(o.dagger[0].argv)).toEqual(
+        expectedTunnelCall(r().params),
+      );
+      const tunnels = r().params.services.some(
+        s => s.distribution !== 'unifi_only',
+      );
+      // The token is printed when there is a tunnel, i.e. a public service.
+      expect({
+        tunnels,
+        printed: o.result.stdout.includes(
+          `Token: ${fakeTunnelToken(r().params.deviceMac)}`,
+        ),
+      }).toEqual({ tunnels, printed: tunnels });
     });
 
     it('make help (and plain make) lists every target and calls nothing', async () => {
       for (const target of ['help', '']) {
-        const o = target ? await harness.make(r(), target) : await harness.run(r(), 'make', []);
+        const o = target
+          ? await harness.make(r(), target)
+          : await harness.run(r(), 'make', []);
         expectSucceeded(o);
         expect(o.calls).toEqual([]);
-        for (const t of ['help', 'validate', 'plan', 'deploy', 'destroy', 'clean']) expect(o.result.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
+        for (const t of [
+          'help',
+          'validate',
+          'plan',
+          'deploy',
+          'destroy',
+          'clean',
+        ])
+          expect(o.result.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
       }
     });
 
     it('make validate checks the KCL configuration in kcl/, beside kcl.mod, and passes without kcl', async () => {
       const o = await harness.make(r(), 'validate');
       expectSucceeded(o);
-      expect(o.kcl.map(c => ({ argv: c.argv, cwd: path.relative(r().dir, c.cwd), kclMod: c.kclMod, mainK: c.mainK }))).toEqual([
+      expect(
+        o.kcl.map(c => ({
+          argv: c.argv,
+          cwd: path.relative(r().dir, c.cwd),
+          kclMod: c.kclMod,
+          mainK: c.mainK,
+        })),
+      ).toEqual([
         { argv: ['run', 'main.k'], cwd: 'kcl', kclMod: true, mainK: true },
       ]);
       expect(o.dagger).toEqual([]);
       const withoutKcl = await harness.make(r(), 'deploy', { kcl: false });
       expectSucceeded(withoutKcl);
       expectOneDaggerCall(withoutKcl, r(), 'deploy');
-      const failingKcl = await harness.make(r(), 'deploy', { control: { kclExit: 1 } });
-      expect({ failed: failingKcl.result.code !== 0, dagger: failingKcl.dagger.length }).toEqual({ failed: true, dagger: 0 });
+      const failingKcl = await harness.make(r(), 'deploy', {
+        control: { kclExit: 1 },
+      });
+      expect({
+        failed: failingKcl.result.code !== 0,
+        dagger: failingKcl.dagger.length,
+      }).toEqual({ failed: true, dagger: 0 });
     });
 
     it('make clean removes local leftovers and keeps every committed file', async () => {
       await mkdir(path.join(r().dir, 'plan-output'), { recursive: true });
       await writeFile(path.join(r().dir, 'plan-output', 'x'), 'x');
-      await writeFile(path.join(r().dir, renderedBackend(environment)), 'secret: fakesecret\n', { mode: 0o600 });
+      await writeFile(
+        path.join(r().dir, renderedBackend(environment)),
+        'secret: fakesecret\n',
+        { mode: 0o600 },
+      );
       if (environment === 'production') {
         await writeFile(path.join(r().dir, 'x.rendered'), 'fakesecret\n');
       }
@@ -274,13 +469,24 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       expect(existsSync(path.join(r().dir, 'plan-output'))).toBe(false);
       expect(existsSync(path.join(r().dir, 'x.rendered'))).toBe(false);
       for (const file of r().files.keys()) {
-        expect({ file, kept: existsSync(path.join(r().dir, file)) }).toEqual({ file, kept: true });
+        expect({ file, kept: existsSync(path.join(r().dir, file)) }).toEqual({
+          file,
+          kept: true,
+        });
       }
-      if (environment === 'production') expect(existsSync(path.join(r().dir, 'backend.yaml'))).toBe(false);
-      if (environment === 'staging') {
-        expect(existsSync(path.join(r().dir, 'backend.rendered.yaml'))).toBe(false);
-        expect(existsSync(path.join(r().dir, 'backend.yaml'))).toBe(true);
-      }
+      // Production's backend.yaml is rendered (and removed); staging's is a kit file that stays.
+      const expected: Record<string, boolean> =
+        {
+          production: { 'backend.yaml': false },
+          staging: { 'backend.rendered.yaml': false, 'backend.yaml': true },
+        }[environment as string] ?? {};
+      const present = Object.fromEntries(
+        Object.keys(expected).map(file => [
+          file,
+          existsSync(path.join(r().dir, file)),
+        ]),
+      );
+      expect(present).toEqual(expected);
     });
   }
 
@@ -290,7 +496,10 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       await rename(env, `${env}.aside`);
       try {
         const o = await harness.make(r(), 'deploy');
-        expect({ failed: o.result.code !== 0, dagger: o.dagger.length }).toEqual({ failed: true, dagger: 0 });
+        expect({
+          failed: o.result.code !== 0,
+          dagger: o.dagger.length,
+        }).toEqual({ failed: true, dagger: 0 });
         expect(o.result.stderr).toContain('cp .env.example .env');
       } finally {
         await rename(`${env}.aside`, env);
@@ -300,7 +509,9 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     it('make deploy leaves the committed backend.yaml as it was', async () => {
       const before = await readFile(path.join(r().dir, 'backend.yaml'), 'utf8');
       expectSucceeded(await harness.make(r(), 'deploy'));
-      expect(await readFile(path.join(r().dir, 'backend.yaml'), 'utf8')).toBe(before);
+      expect(await readFile(path.join(r().dir, 'backend.yaml'), 'utf8')).toBe(
+        before,
+      );
     });
   }
 
@@ -308,16 +519,43 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     const backendFile = () => path.join(r().dir, renderedBackend(environment));
     const facts = (o: Outcome) => {
       const f = o.dagger[0]?.backendConfigFile;
-      return f && { path: f.path, mode: f.mode, refs: f.refs, credentials: f.credentials };
+      return (
+        f && {
+          path: f.path,
+          mode: f.mode,
+          refs: f.refs,
+          credentials: f.credentials,
+        }
+      );
     };
-    const expectedFacts = () => ({ path: `./${renderedBackend(environment)}`, mode: '600', refs: 0, credentials: true });
+    const expectedFacts = () => ({
+      path: `./${renderedBackend(environment)}`,
+      mode: '600',
+      refs: 0,
+      credentials: true,
+    });
 
     it(`renders ${renderedBackend(environment)} with mode 600, the AWS keys and no references while dagger runs, and removes it after success`, async () => {
       // In order, against one remote state: tunnel-token reads what deploy stored.
-      for (const [target, input] of [['plan', ''], ['deploy', ''], ['tunnel-token', ''], ['destroy', confirmation(r())]]) {
-        const o = await harness.make(r(), target, { input, keepState: target !== 'plan' });
-        expect({ target, code: o.result.code, facts: facts(o) }).toEqual({ target, code: 0, facts: expectedFacts() });
-        expect({ target, left: existsSync(backendFile()) }).toEqual({ target, left: false });
+      for (const [target, input] of [
+        ['plan', ''],
+        ['deploy', ''],
+        ['tunnel-token', ''],
+        ['destroy', confirmation(r())],
+      ]) {
+        const o = await harness.make(r(), target, {
+          input,
+          keepState: target !== 'plan',
+        });
+        expect({ target, code: o.result.code, facts: facts(o) }).toEqual({
+          target,
+          code: 0,
+          facts: expectedFacts(),
+        });
+        expect({ target, left: existsSync(backendFile()) }).toEqual({
+          target,
+          left: false,
+        });
       }
     });
 
@@ -326,22 +564,38 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
         for (const control of [{ daggerExit: 5 }, { glueFail: true }]) {
           const o = await harness.make(r(), target, { control });
           expectFailed(o);
-          expect({ target, control, facts: facts(o) }).toEqual({ target, control, facts: expectedFacts() });
-          expect({ target, control, left: existsSync(backendFile()) }).toEqual({ target, control, left: false });
+          expect({ target, control, facts: facts(o) }).toEqual({
+            target,
+            control,
+            facts: expectedFacts(),
+          });
+          expect({ target, control, left: existsSync(backendFile()) }).toEqual({
+            target,
+            control,
+            left: false,
+          });
         }
       }
     });
 
-    it.each(['SIGINT', 'SIGTERM'] as const)(`removes ${renderedBackend(environment)} when make deploy is interrupted with %s while dagger runs`, async signal => {
-      const o = await harness.interrupt(r(), 'deploy', signal);
-      expect({ daggerStarted: o.daggerStarted, stoppedBySignal: o.afterSignalMs < 10_000 }).toEqual({ daggerStarted: true, stoppedBySignal: true });
-      expectFailed(o);
-      expect(facts(o)).toEqual(expectedFacts());
-      expect(existsSync(backendFile())).toBe(false);
-    });
+    it.each(['SIGINT', 'SIGTERM'] as const)(
+      `removes ${renderedBackend(environment)} when make deploy is interrupted with %s while dagger runs`,
+      async signal => {
+        const o = await harness.interrupt(r(), 'deploy', signal);
+        expect({
+          daggerStarted: o.daggerStarted,
+          stoppedBySignal: o.afterSignalMs < 10_000,
+        }).toEqual({ daggerStarted: true, stoppedBySignal: true });
+        expectFailed(o);
+        expect(facts(o)).toEqual(expectedFacts());
+        expect(existsSync(backendFile())).toBe(false);
+      },
+    );
 
     it(`make validate removes a stale ${renderedBackend(environment)} left by an earlier run`, async () => {
-      await writeFile(backendFile(), 'access_key: fakesecret-stale\n', { mode: 0o644 });
+      await writeFile(backendFile(), 'access_key: fakesecret-stale\n', {
+        mode: 0o644,
+      });
       const o = await harness.make(r(), 'validate');
       expectSucceeded(o);
       expect(existsSync(backendFile())).toBe(false);
@@ -358,10 +612,16 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       expect(existsSync(backendYaml())).toBe(false);
     });
 
-
     it('resolves the secrets with vals: eval for backend.yaml, exec for the dagger environment', async () => {
       const o = await harness.make(r(), 'deploy');
-      expect(o.vals.map(c => c.argv.slice(0, c.argv.indexOf('--') === -1 ? undefined : c.argv.indexOf('--')))).toEqual([
+      expect(
+        o.vals.map(c =>
+          c.argv.slice(
+            0,
+            c.argv.indexOf('--') === -1 ? undefined : c.argv.indexOf('--'),
+          ),
+        ),
+      ).toEqual([
         ['eval', '-f', 'backend.yaml.tmpl'],
         expect.arrayContaining(['exec', '-f', 'secrets.vals.yaml']),
       ]);

@@ -8,7 +8,8 @@ export const CHECK_NAME_ACTION_ID = 'unifiCloudflare:catalog:checkName';
 
 /** The annotation holding where the catalog first read an entity. */
 const ORIGIN_LOCATION = 'backstage.io/managed-by-origin-location';
-const ENTITY_REF = /^[a-z][a-z0-9]*:[a-z0-9][a-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const ENTITY_REF =
+  /^[a-z][a-z0-9]*:[a-z0-9][a-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /** Dependencies of the name check. */
 export interface CheckNameActionOptions {
@@ -34,22 +35,33 @@ export function createCheckNameAction(options: CheckNameActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        entityRef: z => z.string().max(300).describe('The entity the template creates, kind:namespace/name, for example resource:default/homelab-dns.'),
+        entityRef: z =>
+          z
+            .string()
+            .max(300)
+            .describe(
+              'The entity the template creates, kind:namespace/name, for example resource:default/homelab-dns.',
+            ),
         origin: z =>
           z
             .string()
             .max(4096)
             .optional()
-            .describe('After registration: the location the entity must come from, as the catalog writes it (url:https://... or file:/...). Without it, any existing entity fails the check.'),
+            .describe(
+              'After registration: the location the entity must come from, as the catalog writes it (url:https://... or file:/...). Without it, any existing entity fails the check.',
+            ),
       },
       output: {
-        exists: z => z.boolean().describe('Whether the catalog holds the entity now.'),
+        exists: z =>
+          z.boolean().describe('Whether the catalog holds the entity now.'),
       },
     },
     async handler(ctx) {
       const ref = ctx.input.entityRef;
       if (!ENTITY_REF.test(ref)) {
-        throw new InputError(`entityRef must be kind:namespace/name in lower-case letters, digits, ".", "_" and "-", for example "resource:default/homelab-dns"`);
+        throw new InputError(
+          `entityRef must be kind:namespace/name in lower-case letters, digits, ".", "_" and "-", for example "resource:default/homelab-dns"`,
+        );
       }
       const credentials = await auth.getOwnServiceCredentials();
       const entity = await catalog.getEntityByRef(ref, { credentials });
@@ -57,20 +69,30 @@ export function createCheckNameAction(options: CheckNameActionOptions) {
       const origin = ctx.input.origin;
       if (origin === undefined) {
         if (entity) {
-          throw new ConflictError(`The catalog already holds ${ref}, so a new environment of that name would never be registered. Choose another name`);
+          throw new ConflictError(
+            `The catalog already holds ${ref}, so a new environment of that name would never be registered. Choose another name`,
+          );
         }
         ctx.logger.info(`The catalog holds no ${ref} yet`);
         return;
       }
       if (ctx.isDryRun || !/^(?:url|file):./.test(origin)) {
-        ctx.logger.info(`Dry run: the catalog ${entity ? 'holds' : 'does not hold'} ${ref}; a real run checks it comes from ${origin}`);
+        ctx.logger.info(
+          `Dry run: the catalog ${entity ? 'holds' : 'does not hold'} ${ref}; a real run checks it comes from ${origin}`,
+        );
         return;
       }
       const from = entity?.metadata.annotations?.[ORIGIN_LOCATION];
       if (entity && from !== origin) {
-        throw new ConflictError(`The catalog holds ${ref} from another location than ${origin}: it is not the entity this run registered. Choose another name`);
+        throw new ConflictError(
+          `The catalog holds ${ref} from another location than ${origin}: it is not the entity this run registered. Choose another name`,
+        );
       }
-      ctx.logger.info(entity ? `The catalog holds ${ref} from ${origin}` : `The catalog has not read ${ref} from ${origin} yet; it will shortly`);
+      ctx.logger.info(
+        entity
+          ? `The catalog holds ${ref} from ${origin}`
+          : `The catalog has not read ${ref} from ${origin} yet; it will shortly`,
+      );
     },
   });
 }

@@ -1,7 +1,8 @@
-import { resolveSafeChildPath, RootConfigService } from '@backstage/backend-plugin-api';
+import { RootConfigService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import path from 'node:path';
 import { matchesRule, rules } from '../../parameters/fieldRules';
+import { resolveInside } from '../../workspace/pathGuard';
 
 /** Where the local publisher may write, read from `unifiCloudflare.localPublisher`. */
 export interface LocalPublisherSettings {
@@ -16,18 +17,26 @@ export const LOCAL_PUBLISHER_CONFIG_KEY = 'unifiCloudflare.localPublisher';
  * Reads the local publisher settings. A relative `directory` is resolved against the backend's
  * working directory, as the catalog resolves `file` locations.
  */
-export function readLocalPublisherSettings(config: RootConfigService): LocalPublisherSettings {
+export function readLocalPublisherSettings(
+  config: RootConfigService,
+): LocalPublisherSettings {
   const section = config.getOptionalConfig(LOCAL_PUBLISHER_CONFIG_KEY);
   const enabled = section?.getOptionalBoolean('enabled') ?? false;
   const directory = section?.getOptionalString('directory');
-  return { enabled, directory: directory ? path.resolve(directory) : undefined };
+  return {
+    enabled,
+    directory: directory ? path.resolve(directory) : undefined,
+  };
 }
 
 /**
  * The configured directory, or an error that says why local publishing is off. Local
  * publishing writes to the backend's own disk, so it must be switched on explicitly.
  */
-export function requireLocalDirectory(settings: LocalPublisherSettings, actionId: string): string {
+export function requireLocalDirectory(
+  settings: LocalPublisherSettings,
+  actionId: string,
+): string {
   if (!settings.enabled) {
     throw new NotAllowedError(
       `${actionId} is disabled: it writes repositories to the Backstage backend's own disk, which is only meant for local development. ` +
@@ -54,5 +63,9 @@ export function checkRepositoryName(name: unknown): string {
 
 /** The repository directory for a name, inside the configured directory (never outside). */
 export function repositoryPath(directory: string, name: string): string {
-  return resolveSafeChildPath(directory, checkRepositoryName(name));
+  return resolveInside(directory, checkRepositoryName(name), {
+    name: 'name',
+    example: rules.name.example,
+    root: 'local repositories directory',
+  });
 }

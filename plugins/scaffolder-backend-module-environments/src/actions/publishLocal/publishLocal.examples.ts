@@ -6,7 +6,8 @@ const steps = (list: object[]) => stringify({ steps: list });
 /** Examples shown on the actions page; each one is run through the handler by a test. */
 export const examples: TemplateExample[] = [
   {
-    description: 'Publish the whole workspace as a new local git repository named after the environment.',
+    description:
+      'Publish the whole workspace as a new local git repository named after the environment.',
     example: steps([
       {
         id: 'publishLocal',
@@ -17,13 +18,18 @@ export const examples: TemplateExample[] = [
     ]),
   },
   {
-    description: 'Publish only a subdirectory of the workspace, with your own commit message.',
+    description:
+      'Publish only a subdirectory of the workspace, with your own commit message.',
     example: steps([
       {
         id: 'publishLocal',
         action: 'unifiCloudflare:repository:publishLocal',
         name: 'Publish the environment directory',
-        input: { name: 'homelab-dns', sourcePath: 'environment', gitCommitMessage: 'Add the homelab-dns production environment' },
+        input: {
+          name: 'homelab-dns',
+          sourcePath: 'environment',
+          gitCommitMessage: 'Add the homelab-dns production environment',
+        },
       },
     ]),
   },

@@ -1,16 +1,26 @@
-import { resolveSafeChildPath, RootConfigService } from '@backstage/backend-plugin-api';
+import {
+  resolveSafeChildPath,
+  RootConfigService,
+} from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import git from 'isomorphic-git';
 import { rules } from '../../parameters/fieldRules';
-import { checkRepositoryName, readLocalPublisherSettings, repositoryPath, requireLocalDirectory } from './localPublisher';
+import {
+  checkRepositoryName,
+  readLocalPublisherSettings,
+  repositoryPath,
+  requireLocalDirectory,
+} from './localPublisher';
 import { examples } from './publishLocal.examples';
+import { listTree, resolveInsideWithoutLinks } from '../../workspace/pathGuard';
 
-export const PUBLISH_LOCAL_ACTION_ID = 'unifiCloudflare:repository:publishLocal';
+export const PUBLISH_LOCAL_ACTION_ID =
+  'unifiCloudflare:repository:publishLocal';
 export const DEFAULT_BRANCH = 'main';
 const DEFAULT_COMMIT_MESSAGE = 'Initial commit';
 
@@ -28,15 +38,22 @@ export interface CommitAuthor {
 
 /** A user as the scaffolder hands it to an action (`ctx.user`). */
 interface TaskUser {
-  entity?: { metadata?: { name?: string }; spec?: { profile?: { displayName?: string; email?: string } } };
+  entity?: {
+    metadata?: { name?: string };
+    spec?: { profile?: { displayName?: string; email?: string } };
+  };
   ref?: string;
 }
 
-const FALLBACK_AUTHOR: CommitAuthor = { name: 'Backstage scaffolder', email: 'scaffolder@localhost' };
+const FALLBACK_AUTHOR: CommitAuthor = {
+  name: 'Backstage scaffolder',
+  email: 'scaffolder@localhost',
+};
 
 /** One line, no control characters: what git can store in an author header. */
 function clean(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const line = value.replace(/[\u0000-\u001f\u007f<>]/g, '').trim();
   return line === '' ? undefined : line.slice(0, 200);
 }
@@ -48,7 +65,8 @@ function clean(value: unknown): string | undefined {
 export function commitAuthor(user: TaskUser | undefined): CommitAuthor {
   const profile = user?.entity?.spec?.profile;
   const ref = clean(user?.ref);
-  const name = clean(profile?.displayName) ?? ref ?? clean(user?.entity?.metadata?.name);
+  const name =
+    clean(profile?.displayName) ?? ref ?? clean(user?.entity?.metadata?.name);
   if (!name) return FALLBACK_AUTHOR;
   return { name, email: clean(profile?.email) ?? '' };
 }
@@ -61,32 +79,33 @@ interface Entry {
 }
 
 /**
- * Lists the source tree: regular files and directories only. Symbolic links and other special
- * files are refused (a link could pull in files from outside the workspace); `.git` is skipped.
+ * Lists the source tree through the workspace path guard: regular files and directories only.
+ * Symbolic links and other special files are refused (a link could pull in files from outside
+ * the workspace); `.git` is skipped.
  */
-async function listTree(root: string): Promise<Entry[]> {
-  const entries: Entry[] = [];
-  async function walk(relative: string) {
-    const names = (await readdir(path.join(root, relative))).sort();
-    for (const name of names) {
-      const child = relative ? `${relative}/${name}` : name;
-      if (!relative && name === '.git') continue;
-      const stat = await lstat(path.join(root, child));
-      if (stat.isSymbolicLink()) {
-        throw new InputError(`Refusing to publish the symbolic link ${child}: a local repository holds regular files only`);
+async function listSource(root: string): Promise<Entry[]> {
+  const { entries } = await listTree(root, {
+    skipDirectory: entry => entry.path === '.git',
+  });
+  return entries
+    .filter(entry => entry.path !== '.git')
+    .map(entry => {
+      if (entry.kind === 'symlink') {
+        throw new InputError(
+          `Refusing to publish the symbolic link ${entry.path}: a local repository holds regular files only`,
+        );
       }
-      if (stat.isDirectory()) {
-        entries.push({ relative: child, directory: true, mode: stat.mode & 0o777 });
-        await walk(child);
-      } else if (stat.isFile()) {
-        entries.push({ relative: child, directory: false, mode: stat.mode & 0o777 });
-      } else {
-        throw new InputError(`Refusing to publish ${child}: it is neither a regular file nor a directory`);
+      if (entry.kind === 'other') {
+        throw new InputError(
+          `Refusing to publish ${entry.path}: it is neither a regular file nor a directory`,
+        );
       }
-    }
-  }
-  await walk('');
-  return entries;
+      return {
+        relative: entry.path,
+        directory: entry.kind === 'directory',
+        mode: entry.mode,
+      };
+    });
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -114,7 +133,9 @@ async function createRepository(options: {
     await mkdir(target);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new InputError(`A local repository named ${path.basename(target)} already exists at ${target}; choose another name`);
+      throw new InputError(
+        `A local repository named ${path.basename(target)} already exists at ${target}; choose another name`,
+      );
     }
     throw error;
   }
@@ -131,7 +152,13 @@ async function createRepository(options: {
     await git.init({ fs, dir: target, defaultBranch: DEFAULT_BRANCH });
     const files = entries.filter(e => !e.directory).map(e => e.relative);
     if (files.length > 0) await git.add({ fs, dir: target, filepath: files });
-    return await git.commit({ fs, dir: target, message, author, committer: author });
+    return await git.commit({
+      fs,
+      dir: target,
+      message,
+      author,
+      committer: author,
+    });
   } catch (error) {
     // Leave nothing half-made behind, so the task can be retried with the same name.
     await rm(target, { recursive: true, force: true });
@@ -156,25 +183,71 @@ export function createPublishLocalAction(options: PublishLocalActionOptions) {
     schema: {
       input: {
         name: z =>
-          z.string().describe(`Repository name: the directory created under the configured directory. Rule: ${rules.name.rule}. Example: ${rules.name.example}`),
+          z
+            .string()
+            .describe(
+              `Repository name: the directory created under the configured directory. Rule: ${rules.name.rule}. Example: ${rules.name.example}`,
+            ),
         sourcePath: z =>
-          z.string().max(255).optional().describe('Directory inside the workspace to publish; defaults to the whole workspace.'),
+          z
+            .string()
+            .max(255)
+            .optional()
+            .describe(
+              'Directory inside the workspace to publish; defaults to the whole workspace.',
+            ),
         gitCommitMessage: z =>
-          z.string().min(1).max(1000).optional().describe(`Message of the initial commit; defaults to "${DEFAULT_COMMIT_MESSAGE}".`),
+          z
+            .string()
+            .min(1)
+            .max(1000)
+            .optional()
+            .describe(
+              `Message of the initial commit; defaults to "${DEFAULT_COMMIT_MESSAGE}".`,
+            ),
       },
       output: {
-        remoteUrl: z => z.string().describe('file:// URL of the new repository; `git clone` accepts it.'),
-        repoContentsUrl: z => z.string().describe('file:// URL of the repository contents (its working tree, on main).'),
-        localPath: z => z.string().describe('Absolute path of the new repository on the backend host.'),
-        defaultBranch: z => z.string().describe('The branch holding the commit: main.'),
-        commitHash: z => z.string().optional().describe('The initial commit; absent in dry-run.'),
+        remoteUrl: z =>
+          z
+            .string()
+            .describe(
+              'file:// URL of the new repository; `git clone` accepts it.',
+            ),
+        repoContentsUrl: z =>
+          z
+            .string()
+            .describe(
+              'file:// URL of the repository contents (its working tree, on main).',
+            ),
+        localPath: z =>
+          z
+            .string()
+            .describe(
+              'Absolute path of the new repository on the backend host.',
+            ),
+        defaultBranch: z =>
+          z.string().describe('The branch holding the commit: main.'),
+        commitHash: z =>
+          z
+            .string()
+            .optional()
+            .describe('The initial commit; absent in dry-run.'),
       },
     },
     async handler(ctx) {
       const name = checkRepositoryName(ctx.input.name);
-      const directory = requireLocalDirectory(readLocalPublisherSettings(config), PUBLISH_LOCAL_ACTION_ID);
+      const directory = requireLocalDirectory(
+        readLocalPublisherSettings(config),
+        PUBLISH_LOCAL_ACTION_ID,
+      );
       const target = repositoryPath(directory, name);
-      const source = resolveSafeChildPath(ctx.workspacePath, ctx.input.sourcePath ?? '.');
+      const source = await resolveInsideWithoutLinks(
+        ctx.workspacePath,
+        ctx.input.sourcePath ?? '.',
+        { name: 'sourcePath', example: 'environment' },
+        'directory',
+        'publish',
+      );
       const author = commitAuthor(ctx.user);
       const message = ctx.input.gitCommitMessage ?? DEFAULT_COMMIT_MESSAGE;
       const remoteUrl = pathToFileURL(target).href;
@@ -187,13 +260,20 @@ export function createPublishLocalAction(options: PublishLocalActionOptions) {
       };
 
       if (ctx.isDryRun) {
-        const entries = await listTree(source);
+        const entries = await listSource(source);
         const taken = await exists(target);
+        const files = entries.filter(e => !e.directory).length;
+        const by = `${author.name}${author.email ? ` <${author.email}>` : ''}`;
+        const warning = taken
+          ? `; but ${target} already exists, so a real run would fail`
+          : '';
         ctx.logger.info(
-          `Dry run: would create the git repository ${target} with ${entries.filter(e => !e.directory).length} files in one commit on ${DEFAULT_BRANCH} by ${author.name}${author.email ? ` <${author.email}>` : ''}` +
-            (taken ? `; but ${target} already exists, so a real run would fail` : ''),
+          `Dry run: would create the git repository ${target} with ${files} files in one commit on ${DEFAULT_BRANCH} by ${by}${warning}`,
         );
-        if (taken) throw new InputError(`A local repository named ${name} already exists at ${target}; choose another name`);
+        if (taken)
+          throw new InputError(
+            `A local repository named ${name} already exists at ${target}; choose another name`,
+          );
         outputs();
         return;
       }
@@ -203,10 +283,18 @@ export function createPublishLocalAction(options: PublishLocalActionOptions) {
         key: `unifiCloudflare.publishLocal.v1.${name}`,
         fn: async () => {
           if (await exists(target)) {
-            throw new InputError(`A local repository named ${name} already exists at ${target}; choose another name`);
+            throw new InputError(
+              `A local repository named ${name} already exists at ${target}; choose another name`,
+            );
           }
-          const entries = await listTree(source);
-          const hash = await createRepository({ source, target, entries, author, message });
+          const entries = await listSource(source);
+          const hash = await createRepository({
+            source,
+            target,
+            entries,
+            author,
+            message,
+          });
           ctx.logger.info(
             `Created the git repository ${target}: ${entries.filter(e => !e.directory).length} files, commit ${hash.slice(0, 12)} on ${DEFAULT_BRANCH} by ${author.name}${author.email ? ` <${author.email}>` : ''}`,
           );

@@ -4,7 +4,8 @@ import { stringify } from 'yaml';
 /** Examples shown on the actions page; each one is run through the handler by a test. */
 export const examples: TemplateExample[] = [
   {
-    description: 'Register a repository published with unifiCloudflare:repository:publishLocal, when the form asked for local publishing.',
+    description:
+      'Register a repository published with unifiCloudflare:repository:publishLocal, when the form asked for local publishing.',
     example: stringify({
       steps: [
         {

@@ -1,11 +1,20 @@
-import { AuthService, resolveSafeChildPath, RootConfigService } from '@backstage/backend-plugin-api';
+import { AuthService, RootConfigService } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import path from 'node:path';
-import { readLocalPublisherSettings, requireLocalDirectory } from '../publishLocal/localPublisher';
-import { entityRef, LOCAL_CATALOG_FILE, readLocalRepository, refreshLocalRepositories } from '../../catalog/localRepositories';
+import {
+  readLocalPublisherSettings,
+  requireLocalDirectory,
+} from '../publishLocal/localPublisher';
+import {
+  entityRef,
+  LOCAL_CATALOG_FILE,
+  readLocalRepository,
+  refreshLocalRepositories,
+} from '../../catalog/localRepositories';
 import { examples } from './registerLocal.examples';
+import { isInside, resolveInsideWithoutLinks } from '../../workspace/pathGuard';
 
 export const REGISTER_LOCAL_ACTION_ID = 'unifiCloudflare:catalog:registerLocal';
 
@@ -41,39 +50,85 @@ export function createRegisterLocalAction(options: RegisterLocalActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        localPath: z => z.string().max(4096).describe('The localPath output of unifiCloudflare:repository:publishLocal.'),
+        localPath: z =>
+          z
+            .string()
+            .max(4096)
+            .describe(
+              'The localPath output of unifiCloudflare:repository:publishLocal.',
+            ),
         catalogInfoPath: z =>
-          z.string().max(1024).optional().describe('Path of the catalog file inside the repository; only /catalog-info.yaml (the default) is registered.'),
+          z
+            .string()
+            .max(1024)
+            .optional()
+            .describe(
+              'Path of the catalog file inside the repository; only /catalog-info.yaml (the default) is registered.',
+            ),
       },
       output: {
-        entityRef: z => z.string().optional().describe('The registered entity, once the catalog holds it from this repository; absent in dry-run.'),
-        catalogInfoUrl: z => z.string().describe('The registered location target: the catalog file on the backend host.'),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'The registered entity, once the catalog holds it from this repository; absent in dry-run.',
+            ),
+        catalogInfoUrl: z =>
+          z
+            .string()
+            .describe(
+              'The registered location target: the catalog file on the backend host.',
+            ),
       },
     },
     async handler(ctx) {
-      const directory = requireLocalDirectory(readLocalPublisherSettings(config), REGISTER_LOCAL_ACTION_ID);
+      const directory = requireLocalDirectory(
+        readLocalPublisherSettings(config),
+        REGISTER_LOCAL_ACTION_ID,
+      );
       const repository = path.resolve(ctx.input.localPath);
       const relative = path.relative(directory, repository);
-      if (!relative || relative.startsWith('..') || path.isAbsolute(relative) || relative.includes(path.sep)) {
+      if (
+        !relative ||
+        !isInside(directory, repository) ||
+        relative.includes(path.sep)
+      ) {
         throw new NotAllowedError(
           `${REGISTER_LOCAL_ACTION_ID} registers only repositories directly inside ${directory}; got ${JSON.stringify(ctx.input.localPath)}`,
         );
       }
-      const catalogFile = resolveSafeChildPath(
-        resolveSafeChildPath(directory, relative),
-        (ctx.input.catalogInfoPath ?? `/${LOCAL_CATALOG_FILE}`).replace(/^\/+/, ''),
+      const catalogFile = await resolveInsideWithoutLinks(
+        repository,
+        (ctx.input.catalogInfoPath ?? `/${LOCAL_CATALOG_FILE}`).replace(
+          /^\/+/,
+          '',
+        ),
+        {
+          name: 'catalogInfoPath',
+          example: `/${LOCAL_CATALOG_FILE}`,
+          root: 'repository',
+        },
+        'file',
+        'read',
       );
       if (path.relative(repository, catalogFile) !== LOCAL_CATALOG_FILE) {
-        throw new InputError(`${REGISTER_LOCAL_ACTION_ID} registers the repository's /${LOCAL_CATALOG_FILE} only; got catalogInfoPath ${JSON.stringify(ctx.input.catalogInfoPath)}`);
+        throw new InputError(
+          `${REGISTER_LOCAL_ACTION_ID} registers the repository's /${LOCAL_CATALOG_FILE} only; got catalogInfoPath ${JSON.stringify(ctx.input.catalogInfoPath)}`,
+        );
       }
       ctx.output('catalogInfoUrl', catalogFile);
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would register ${catalogFile} in the catalog as a file location`);
+        ctx.logger.info(
+          `Dry run: would register ${catalogFile} in the catalog as a file location`,
+        );
         return;
       }
       const found = await readLocalRepository(directory, relative);
       if ('problem' in found) {
-        throw new InputError(`Cannot register the local repository ${relative}: ${found.problem}. Publish it with unifiCloudflare:repository:publishLocal first`);
+        throw new InputError(
+          `Cannot register the local repository ${relative}: ${found.problem}. Publish it with unifiCloudflare:repository:publishLocal first`,
+        );
       }
       const ref = entityRef(found.entity);
       const origin = `file:${catalogFile}`;
@@ -85,9 +140,13 @@ export function createRegisterLocalAction(options: RegisterLocalActionOptions) {
         );
       }
       if (!emitted.includes(catalogFile)) {
-        throw new InputError(`The catalog module did not pick up ${catalogFile}; see the backend log for why`);
+        throw new InputError(
+          `The catalog module did not pick up ${catalogFile}; see the backend log for why`,
+        );
       }
-      ctx.logger.info(`Registered ${catalogFile} in the catalog as a file location; waiting for ${ref}`);
+      ctx.logger.info(
+        `Registered ${catalogFile} in the catalog as a file location; waiting for ${ref}`,
+      );
 
       // The plugin's own credentials: whether the user may see the entity does not matter here.
       const credentials = await auth.getOwnServiceCredentials();
@@ -103,7 +162,9 @@ export function createRegisterLocalAction(options: RegisterLocalActionOptions) {
           );
         }
         if (Date.now() > deadline) {
-          throw new InputError(`The catalog did not ingest ${ref} from ${catalogFile} within ${Math.round(timeoutMs / 1000)} s; see the catalog's processing errors for that location`);
+          throw new InputError(
+            `The catalog did not ingest ${ref} from ${catalogFile} within ${Math.round(timeoutMs / 1000)} s; see the catalog's processing errors for that location`,
+          );
         }
         await new Promise(resolve => setTimeout(resolve, 500));
       }

@@ -3,19 +3,22 @@
  * the kit manifest, a "twin" render of the same input with a benign value in the hostile
  * field, the YAML and Markdown parsers, and bash and GNU make run against stub tools.
  */
-import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import MarkdownIt from 'markdown-it';
 import { isAlias, isNode, isScalar, parseDocument, visit } from 'yaml';
 import { buildContext } from '../../kits/context';
 import { kitManifest } from '../../kits/manifest';
-import { Environment, EnvironmentParameters, parseParameters } from '../../parameters/model';
+import {
+  Environment,
+  EnvironmentParameters,
+  parseParameters,
+} from '../../parameters/model';
 import { loadTestKits } from '../kits';
 import { PACKAGE_DIR } from '../paths';
+import { runOrFail } from '../processes';
+import { renderToDirectory } from '../renderToDirectory';
 
-const run = promisify(execFile);
 type Json = Record<string, any>;
 
 /** One finding of door 3: a value that was not rendered inert. */
@@ -27,15 +30,25 @@ export interface Escape {
 
 /** The package version: the kit version the module writes into every file. */
 export async function kitVersion(): Promise<string> {
-  return JSON.parse(await readFile(path.join(PACKAGE_DIR, 'package.json'), 'utf8')).version;
+  return JSON.parse(
+    await readFile(path.join(PACKAGE_DIR, 'package.json'), 'utf8'),
+  ).version;
 }
 
 /** Renders a kit in-process, as the action does, for comparison with the real dry-run. */
-export async function renderLocally(input: Json, templateName: string, version: string): Promise<Map<string, string>> {
+export async function renderLocally(
+  input: Json,
+  templateName: string,
+  version: string,
+): Promise<Map<string, string>> {
   const parsed = parseParameters(input);
-  if (!parsed.success) throw new Error(`renderLocally: ${JSON.stringify(parsed.problems)}`);
+  if (!parsed.success)
+    throw new Error(`renderLocally: ${JSON.stringify(parsed.problems)}`);
   const kits = await loadTestKits();
-  const files = kits.render(parsed.parameters.environment, buildContext(parsed.parameters, { name: templateName, version }));
+  const files = kits.render(
+    parsed.parameters.environment,
+    buildContext(parsed.parameters, { name: templateName, version }),
+  );
   return new Map(files.map(f => [f.path, f.content]));
 }
 
@@ -43,9 +56,16 @@ const YAML_FILE = /\.(?:ya?ml)(?:\.tmpl)?$/;
 
 /** Every key path of a parsed YAML document (`metadata.annotations.x`, `values.services.0.name`). */
 function keyPaths(value: unknown, prefix = ''): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => [`${prefix}${i}`, ...keyPaths(v, `${prefix}${i}.`)]);
+  if (Array.isArray(value))
+    return value.flatMap((v, i) => [
+      `${prefix}${i}`,
+      ...keyPaths(v, `${prefix}${i}.`),
+    ]);
   if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => [`${prefix}${k}`, ...keyPaths(v, `${prefix}${k}.`)]);
+    return Object.entries(value).flatMap(([k, v]) => [
+      `${prefix}${k}`,
+      ...keyPaths(v, `${prefix}${k}.`),
+    ]);
   }
   return [];
 }
@@ -55,15 +75,28 @@ function keyPaths(value: unknown, prefix = ''): string[] {
  * is what the catalog reads; 1.1 (where `no`, `on`, `0o17`-like and sexagesimal values are not
  * strings) is what PyYAML-based tools such as MkDocs read: a value must survive both.
  */
-export function strictYaml(text: string, version: '1.1' | '1.2' = '1.2'): { value: unknown; problems: string[] } {
-  const doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false, version });
+export function strictYaml(
+  text: string,
+  version: '1.1' | '1.2' = '1.2',
+): { value: unknown; problems: string[] } {
+  const doc = parseDocument(text, {
+    uniqueKeys: true,
+    strict: true,
+    prettyErrors: false,
+    version,
+  });
   const problems = [...doc.errors, ...doc.warnings].map(e => e.message);
   visit(doc, {
     Node(_key, node) {
       if (isAlias(node)) problems.push(`alias *${node.source}`);
       if (isNode(node) && node.anchor) problems.push(`anchor &${node.anchor}`);
       if (isNode(node) && node.tag) problems.push(`tag ${node.tag}`);
-      if (isScalar(node) && node.type === 'QUOTE_DOUBLE' && typeof node.value !== 'string') problems.push('a quoted scalar that is not a string');
+      if (
+        isScalar(node) &&
+        node.type === 'QUOTE_DOUBLE' &&
+        typeof node.value !== 'string'
+      )
+        problems.push('a quoted scalar that is not a string');
     },
   });
   return { value: doc.toJS({ maxAliasCount: 0 }), problems };
@@ -71,22 +104,40 @@ export function strictYaml(text: string, version: '1.1' | '1.2' = '1.2'): { valu
 
 // GFM as markdown-it knows it: tables, strikethrough and linkify (autolinks of www., http://, emails,
 // and bare domains), so a value that became a link shows as link tokens the twin does not have.
-const markdown = new MarkdownIt('commonmark', { linkify: true }).enable(['table', 'strikethrough', 'linkify']);
+const markdown = new MarkdownIt('commonmark', { linkify: true }).enable([
+  'table',
+  'strikethrough',
+  'linkify',
+]);
 
 /** Block token types, and the non-text inline token types, of a Markdown document. */
-function markdownShape(text: string): { blocks: string[]; inline: string[]; texts: string[] } {
+function markdownShape(text: string): {
+  blocks: string[];
+  inline: string[];
+  texts: string[];
+} {
   const tokens = markdown.parse(text, {});
   const inline = tokens.filter(t => t.type === 'inline');
   return {
     blocks: tokens.map(t => t.type),
-    inline: inline.flatMap(t => (t.children ?? []).map(c => c.type).filter(type => type !== 'text')),
-    texts: inline.filter(t => (t.children ?? []).every(c => c.type === 'text')).map(t => (t.children ?? []).map(c => c.content).join('')),
+    inline: inline.flatMap(t =>
+      (t.children ?? []).map(c => c.type).filter(type => type !== 'text'),
+    ),
+    texts: inline
+      .filter(t => (t.children ?? []).every(c => c.type === 'text'))
+      .map(t => (t.children ?? []).map(c => c.content).join('')),
   };
 }
 
 /** Reads a nested value by `a.b.0.c`. */
 function at(value: unknown, dotted: string): unknown {
-  return dotted.split('.').reduce<any>((node, part) => (node === undefined || node === null ? undefined : node[part]), value);
+  return dotted
+    .split('.')
+    .reduce<any>(
+      (node, part) =>
+        node === undefined || node === null ? undefined : node[part],
+      value,
+    );
 }
 
 function count(haystack: string, needle: string): number {
@@ -118,32 +169,60 @@ function answersPath(field: string): string {
 /** The static checks of door 3 (no processes run): file list, YAML, Markdown, templates. */
 export function staticEscapes(c: InertCase): Escape[] {
   const escapes: Escape[] = [];
-  const fail = (file: string, check: string, detail: string) => escapes.push({ file, check, detail });
+  const fail = (file: string, check: string, detail: string) =>
+    escapes.push({ file, check, detail });
 
   const expected = kitManifest[c.environment];
   const paths = [...c.files.keys()].sort();
   const expectedPaths = expected.map(f => f.path).sort();
   if (JSON.stringify(paths) !== JSON.stringify(expectedPaths)) {
-    fail('(workspace)', 'file list', `got ${JSON.stringify(paths)}, the kit lists ${JSON.stringify(expectedPaths)}`);
+    fail(
+      '(workspace)',
+      'file list',
+      `got ${JSON.stringify(paths)}, the kit lists ${JSON.stringify(expectedPaths)}`,
+    );
   }
   for (const p of paths) {
-    if (path.posix.isAbsolute(p) || path.posix.normalize(p) !== p || p.split('/').includes('..')) {
+    if (
+      path.posix.isAbsolute(p) ||
+      path.posix.normalize(p) !== p ||
+      p.split('/').includes('..')
+    ) {
       fail(p, 'path', 'not a normalised relative path inside the workspace');
     }
   }
   for (const f of expected) {
-    if (c.files.has(f.path) && Boolean(c.executable.get(f.path)) !== (f.mode === 0o755)) {
-      fail(f.path, 'mode', `executable=${c.executable.get(f.path)}, the kit says ${f.mode.toString(8)}`);
+    if (
+      c.files.has(f.path) &&
+      Boolean(c.executable.get(f.path)) !== (f.mode === 0o755)
+    ) {
+      fail(
+        f.path,
+        'mode',
+        `executable=${c.executable.get(f.path)}, the kit says ${f.mode.toString(8)}`,
+      );
     }
   }
 
   for (const [file, text] of c.files) {
     const local = c.local.get(file);
-    if (local !== text) fail(file, 'same bytes as an in-process render', 'the scaffolder path changed the file (double rendering?)');
+    if (local !== text)
+      fail(
+        file,
+        'same bytes as an in-process render',
+        'the scaffolder path changed the file (double rendering?)',
+      );
     const twin = c.twin.get(file) ?? '';
     for (const evaluated of ['49', '\u0000']) {
-      if (count(text, evaluated) !== count(twin, evaluated) && !c.value.includes(evaluated)) {
-        fail(file, 'template evaluation', `${JSON.stringify(evaluated)} appears ${count(text, evaluated)} times, ${count(twin, evaluated)} in the twin`);
+      if (
+        count(text, evaluated) !== count(twin, evaluated) &&
+        !c.value.includes(evaluated)
+      ) {
+        fail(
+          file,
+          'template evaluation',
+          `${JSON.stringify(evaluated)} appears ${count(text, evaluated)} times, ${count(twin, evaluated)} in the twin`,
+        );
       }
     }
 
@@ -151,25 +230,48 @@ export function staticEscapes(c: InertCase): Escape[] {
       for (const version of ['1.2', '1.1'] as const) {
         const parsed = strictYaml(text, version);
         const twinParsed = strictYaml(twin, version);
-        if (parsed.problems.length > 0) fail(file, 'YAML', `YAML ${version}: ${parsed.problems.join('; ')}`);
+        if (parsed.problems.length > 0)
+          fail(file, 'YAML', `YAML ${version}: ${parsed.problems.join('; ')}`);
         const keys = keyPaths(parsed.value).sort();
         const twinKeys = keyPaths(twinParsed.value).sort();
         if (JSON.stringify(keys) !== JSON.stringify(twinKeys)) {
           const extra = keys.filter(k => !twinKeys.includes(k));
           const missing = twinKeys.filter(k => !keys.includes(k));
-          fail(file, 'YAML structure', `YAML ${version}: keys added ${JSON.stringify(extra)}, removed ${JSON.stringify(missing)}`);
+          fail(
+            file,
+            'YAML structure',
+            `YAML ${version}: keys added ${JSON.stringify(extra)}, removed ${JSON.stringify(missing)}`,
+          );
         }
       }
     }
     if (file.endsWith('.md')) {
       const shape = markdownShape(text);
       const twinShape = markdownShape(twin);
-      if (JSON.stringify(shape.blocks) !== JSON.stringify(twinShape.blocks)) fail(file, 'Markdown blocks', 'the block structure differs from the twin');
+      if (JSON.stringify(shape.blocks) !== JSON.stringify(twinShape.blocks))
+        fail(
+          file,
+          'Markdown blocks',
+          'the block structure differs from the twin',
+        );
       if (JSON.stringify(shape.inline) !== JSON.stringify(twinShape.inline)) {
-        fail(file, 'Markdown inline', `inline markup differs from the twin: ${JSON.stringify(shape.inline.filter((t, i) => twinShape.inline[i] !== t).slice(0, 5))}`);
+        fail(
+          file,
+          'Markdown inline',
+          `inline markup differs from the twin: ${JSON.stringify(shape.inline.filter((t, i) => twinShape.inline[i] !== t).slice(0, 5))}`,
+        );
       }
-      if (c.fields.includes('description') && c.value !== '' && (file === 'README.md' || file === 'docs/index.md') && !shape.texts.includes(c.value)) {
-        fail(file, 'Markdown text', 'no paragraph reads back as exactly the description');
+      if (
+        c.fields.includes('description') &&
+        c.value !== '' &&
+        (file === 'README.md' || file === 'docs/index.md') &&
+        !shape.texts.includes(c.value)
+      ) {
+        fail(
+          file,
+          'Markdown text',
+          'no paragraph reads back as exactly the description',
+        );
       }
     }
   }
@@ -179,10 +281,21 @@ export function staticEscapes(c: InertCase): Escape[] {
     if (answers !== undefined) {
       const parsedAnswers = strictYaml(answers, version).value;
       for (const field of c.fields) {
-        const expectedValue = at(c.parameters, field.replace(/\[(\d+)\]/g, '.$1'));
+        const expectedValue = at(
+          c.parameters,
+          field.replace(/\[(\d+)\]/g, '.$1'),
+        );
         const got = at(parsedAnswers, answersPath(field));
-        if (expectedValue !== undefined && expectedValue !== '' && got !== expectedValue) {
-          fail('.environment-answers.yaml', 'YAML round trip', `YAML ${version}: ${answersPath(field)} reads back ${JSON.stringify(got)?.slice(0, 80)}`);
+        if (
+          expectedValue !== undefined &&
+          expectedValue !== '' &&
+          got !== expectedValue
+        ) {
+          fail(
+            '.environment-answers.yaml',
+            'YAML round trip',
+            `YAML ${version}: ${answersPath(field)} reads back ${JSON.stringify(got)?.slice(0, 80)}`,
+          );
         }
       }
     }
@@ -192,13 +305,27 @@ export function staticEscapes(c: InertCase): Escape[] {
     const expectations: [string, unknown][] = [
       ['metadata.name', c.parameters.name],
       ['spec.owner', c.parameters.owner],
-      ['metadata.annotations.unifi-cloudflare-glue.io/zone', c.parameters.zoneName],
+      [
+        'metadata.annotations.unifi-cloudflare-glue.io/zone',
+        c.parameters.zoneName,
+      ],
     ];
-    if (c.parameters.description) expectations.push(['metadata.description', c.parameters.description]);
-    if (c.parameters.system) expectations.push(['spec.system', c.parameters.system]);
+    if (c.parameters.description)
+      expectations.push(['metadata.description', c.parameters.description]);
+    if (c.parameters.system)
+      expectations.push(['spec.system', c.parameters.system]);
     for (const [key, want] of expectations) {
-      const got = key.startsWith('metadata.annotations.') ? entity?.metadata?.annotations?.[key.slice('metadata.annotations.'.length)] : at(entity, key);
-      if (got !== want) fail('catalog-info.yaml', 'YAML round trip', `YAML ${version}: ${key} reads back ${JSON.stringify(got)?.slice(0, 80)}`);
+      const got = key.startsWith('metadata.annotations.')
+        ? entity?.metadata?.annotations?.[
+            key.slice('metadata.annotations.'.length)
+          ]
+        : at(entity, key);
+      if (got !== want)
+        fail(
+          'catalog-info.yaml',
+          'YAML round trip',
+          `YAML ${version}: ${key} reads back ${JSON.stringify(got)?.slice(0, 80)}`,
+        );
     }
   }
   return escapes;
@@ -266,7 +393,9 @@ done
 `;
 
 /** A directory with the stub tools and the driver script. */
-export async function prepareStubs(root: string): Promise<{ stubs: string; driver: string }> {
+export async function prepareStubs(
+  root: string,
+): Promise<{ stubs: string; driver: string }> {
   const stubs = path.join(root, 'stubs');
   await mkdir(stubs, { recursive: true });
   for (const tool of ['dagger', 'vals', 'op', 'aws']) {
@@ -283,10 +412,19 @@ function shellBlocks(text: string): string[] {
     .parse(text, {})
     .filter(t => t.type === 'fence' && t.info.trim() === 'bash')
     .map(t => t.content)
-    .filter(content => /^\s*(?:aws|op) /m.test(content) && !/^\s*(?:\.\/|make |cp )/m.test(content));
+    .filter(
+      content =>
+        /^\s*(?:aws|op) /m.test(content) &&
+        !/^\s*(?:\.\/|make |cp )/m.test(content),
+    );
 }
 
-const EXECUTED_FILES = ['deploy.sh', 'destroy.sh', 'Makefile', 'scripts/load-env.sh'];
+const EXECUTED_FILES = [
+  'deploy.sh',
+  'destroy.sh',
+  'Makefile',
+  'scripts/load-env.sh',
+];
 
 /**
  * True when anything the process checks run (scripts, the Makefile, the shell blocks of
@@ -296,21 +434,26 @@ export function executableTextDiffers(c: InertCase): boolean {
   const executed = (files: Map<string, string>) =>
     JSON.stringify([
       ...EXECUTED_FILES.map(f => files.get(f) ?? ''),
-      ...['README.md', 'SECRETS.md'].flatMap(f => markdown.parse(files.get(f) ?? '', {}).filter(t => t.type === 'fence').map(t => t.content)),
+      ...['README.md', 'SECRETS.md'].flatMap(f =>
+        markdown
+          .parse(files.get(f) ?? '', {})
+          .filter(t => t.type === 'fence')
+          .map(t => t.content),
+      ),
     ]);
   return executed(c.files) !== executed(c.twin);
 }
 
 /** Writes a dry-run's files, with their modes, and the inputs of the process checks. */
 export async function writeWorkspace(dir: string, c: InertCase): Promise<void> {
+  await renderToDirectory(dir, c.files, file =>
+    c.executable.get(file) ? 0o755 : 0o644,
+  );
   await mkdir(path.join(dir, '.check'), { recursive: true });
-  for (const [file, text] of c.files) {
-    const target = path.join(dir, file);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, text);
-    await chmod(target, c.executable.get(file) ? 0o755 : 0o644);
-  }
-  const confirm = c.environment === 'production' ? `destroy ${c.parameters.name}` : c.parameters.name;
+  const confirm =
+    c.environment === 'production'
+      ? `destroy ${c.parameters.name}`
+      : c.parameters.name;
   await writeFile(path.join(dir, '.check', 'environment'), c.environment);
   await writeFile(path.join(dir, '.check', 'confirm'), `${confirm}\n`);
   await writeFile(path.join(dir, '.check', 'wrong'), `${confirm}x\n`);
@@ -323,8 +466,16 @@ export async function writeWorkspace(dir: string, c: InertCase): Promise<void> {
 }
 
 /** Runs the driver over a batch of workspaces. */
-export async function runDriver(driver: string, stubs: string, dirs: string[]): Promise<void> {
-  await run(driver, [stubs, ...dirs], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+export async function runDriver(
+  driver: string,
+  stubs: string,
+  dirs: string[],
+): Promise<void> {
+  await runOrFail('the process-check driver', driver, [stubs, ...dirs], {
+    cwd: path.dirname(driver),
+    env: process.env,
+    timeoutMs: 120_000,
+  });
 }
 
 async function readOr(file: string, fallback: string): Promise<string> {
@@ -357,12 +508,19 @@ function missingFrom(argv: string[], expected: string[]): string[] {
 }
 
 /** Reads the results of the process checks for one workspace. */
-export async function processEscapes(dir: string, c: InertCase, moduleRef: string): Promise<Escape[]> {
+export async function processEscapes(
+  dir: string,
+  c: InertCase,
+  moduleRef: string,
+): Promise<Escape[]> {
   const out = path.join(dir, '.check');
   const escapes: Escape[] = [];
-  const fail = (file: string, check: string, detail: string) => escapes.push({ file, check, detail });
-  const rc = async (step: string) => (await readOr(path.join(out, `${step}.rc`), 'missing')).trim();
-  const output = async (step: string) => (await readOr(path.join(out, `${step}.out`), '')).slice(0, 400);
+  const fail = (file: string, check: string, detail: string) =>
+    escapes.push({ file, check, detail });
+  const rc = async (step: string) =>
+    (await readOr(path.join(out, `${step}.rc`), 'missing')).trim();
+  const output = async (step: string) =>
+    (await readOr(path.join(out, `${step}.out`), '')).slice(0, 400);
   const p = c.parameters;
   const literal = [
     '-m',
@@ -371,29 +529,72 @@ export async function processEscapes(dir: string, c: InertCase, moduleRef: strin
     `--cloudflare-account-id=${p.cloudflareAccountId}`,
     `--zone-name=${p.zoneName}`,
   ];
-  const script = c.environment === 'development' ? { deploy: 'deploy.sh', destroy: 'destroy.sh' } : { deploy: 'Makefile', destroy: 'Makefile' };
+  const script =
+    c.environment === 'development'
+      ? { deploy: 'deploy.sh', destroy: 'destroy.sh' }
+      : { deploy: 'Makefile', destroy: 'Makefile' };
 
   // Development's destroy.sh calls nothing: its state is ephemeral, so it lists what to delete by
   // hand and exits with status 3 (kits/development/destroy.sh.njk). The twin tells which contract
   // the kit has; the hostile value must not change it.
-  const destroyCallsDagger = c.environment !== 'development' || /^\s*(?:run_glue\s+)?dagger\b/m.test(c.twin.get('destroy.sh') ?? '');
-  const steps = c.environment === 'development' ? ['deploy.syntax', 'destroy.syntax', 'deploy', 'plan', 'destroy'] : ['make.dry', 'deploy', 'destroy'];
+  const destroyCallsDagger =
+    c.environment !== 'development' ||
+    /^\s*(?:run_glue\s+)?dagger\b/m.test(c.twin.get('destroy.sh') ?? '');
+  const steps =
+    c.environment === 'development'
+      ? ['deploy.syntax', 'destroy.syntax', 'deploy', 'plan', 'destroy']
+      : ['make.dry', 'deploy', 'destroy'];
   for (const step of steps) {
     const want = step === 'destroy' && !destroyCallsDagger ? '3' : '0';
-    if ((await rc(step)) !== want) fail(step.startsWith('destroy') ? script.destroy : script.deploy, step, `exit ${await rc(step)} (expected ${want}): ${await output(step)}`);
+    if ((await rc(step)) !== want)
+      fail(
+        step.startsWith('destroy') ? script.destroy : script.deploy,
+        step,
+        `exit ${await rc(step)} (expected ${want}): ${await output(step)}`,
+      );
   }
-  if ((await rc('refuse')) === '0') fail(script.destroy, 'destroy confirmation', 'a wrong confirmation was accepted');
-  if ((await calls(out, 'refuse')).some(argv => argv[0] === 'dagger')) fail(script.destroy, 'destroy confirmation', 'dagger ran after a wrong confirmation');
-  if (!destroyCallsDagger && (await calls(out, 'destroy')).some(argv => argv[0] === 'dagger')) fail(script.destroy, 'destroy argv', 'dagger ran, but this destroy.sh calls nothing');
+  if ((await rc('refuse')) === '0')
+    fail(
+      script.destroy,
+      'destroy confirmation',
+      'a wrong confirmation was accepted',
+    );
+  if ((await calls(out, 'refuse')).some(argv => argv[0] === 'dagger'))
+    fail(
+      script.destroy,
+      'destroy confirmation',
+      'dagger ran after a wrong confirmation',
+    );
+  if (
+    !destroyCallsDagger &&
+    (await calls(out, 'destroy')).some(argv => argv[0] === 'dagger')
+  )
+    fail(
+      script.destroy,
+      'destroy argv',
+      'dagger ran, but this destroy.sh calls nothing',
+    );
 
-  for (const [step, verb] of destroyCallsDagger ? ([['deploy', 'deploy'], ['destroy', 'destroy']] as const) : ([['deploy', 'deploy']] as const)) {
-    const dagger = (await calls(out, step)).filter(argv => argv[0] === 'dagger');
+  for (const [step, verb] of destroyCallsDagger
+    ? ([
+        ['deploy', 'deploy'],
+        ['destroy', 'destroy'],
+      ] as const)
+    : ([['deploy', 'deploy']] as const)) {
+    const dagger = (await calls(out, step)).filter(
+      argv => argv[0] === 'dagger',
+    );
     if (dagger.length !== 1) {
       fail(script[step], `${step} argv`, `dagger ran ${dagger.length} times`);
       continue;
     }
     const missing = missingFrom(dagger[0], [...literal, verb]);
-    if (missing.length > 0) fail(script[step], `${step} argv`, `missing ${JSON.stringify(missing)} in ${JSON.stringify(dagger[0]).slice(0, 400)}`);
+    if (missing.length > 0)
+      fail(
+        script[step],
+        `${step} argv`,
+        `missing ${JSON.stringify(missing)} in ${JSON.stringify(dagger[0]).slice(0, 400)}`,
+      );
   }
 
   let n = 0;
@@ -401,17 +602,26 @@ export async function processEscapes(dir: string, c: InertCase, moduleRef: strin
     const name = `block-${n++}`;
     if ((await readOr(path.join(out, `${name}.sh`), '')) === '') break;
     for (const step of [`${name}.syntax`, name]) {
-      if ((await rc(step)) !== '0') fail(`${name} (Markdown shell block)`, step, `exit ${await rc(step)}: ${await output(step)}`);
+      if ((await rc(step)) !== '0')
+        fail(
+          `${name} (Markdown shell block)`,
+          step,
+          `exit ${await rc(step)}: ${await output(step)}`,
+        );
     }
     for (const argv of await calls(out, name)) {
-      const want =
-        argv[0] === 'aws'
-          ? ['--bucket', p.stateBucket!]
-          : argv[0] === 'op'
-            ? ['--vault', p.vault!]
-            : [];
+      const wantByTool: Record<string, string[]> = {
+        aws: ['--bucket', p.stateBucket!],
+        op: ['--vault', p.vault!],
+      };
+      const want = wantByTool[argv[0]] ?? [];
       const missing = missingFrom(argv, want);
-      if (missing.length > 0) fail(`${name} (Markdown shell block)`, `${argv[0]} argv`, `missing ${JSON.stringify(missing)}`);
+      if (missing.length > 0)
+        fail(
+          `${name} (Markdown shell block)`,
+          `${argv[0]} argv`,
+          `missing ${JSON.stringify(missing)}`,
+        );
     }
   }
   return escapes;

@@ -8,9 +8,18 @@ import {
   secretVariables,
   splitDaggerArgv,
 } from './expectations';
-import { run, RunResult, start, Started, waitFor } from './processes';
+import { run, RunResult, start, Started } from '../processes';
+import { eventually } from '../waitUntil';
 import { Rendered } from './renders';
-import { dotEnvFor, envExampleKeys, SECRET_MARKER, StubCall, StubControl, Stubs, valsFake } from '../standIns/stubs';
+import {
+  dotEnvFor,
+  envExampleKeys,
+  SECRET_MARKER,
+  StubCall,
+  StubControl,
+  Stubs,
+  valsFake,
+} from '../standIns/stubs';
 
 /** What one command did, with the stub calls it made. */
 export interface Outcome {
@@ -37,11 +46,11 @@ export interface RunStubbedOptions {
  * Runs rendered scripts and Makefiles for real (bash, GNU make) against the stub programs.
  * One per test file; commands run one at a time because they share the stub log.
  */
-export class Harness {
+export class StubbedRunner {
   private constructor(readonly stubs: Stubs) {}
 
-  static async create(root: string): Promise<Harness> {
-    return new Harness(await Stubs.create(path.join(root, 'stubs')));
+  static async create(root: string): Promise<StubbedRunner> {
+    return new StubbedRunner(await Stubs.create(path.join(root, 'stubs')));
   }
 
   /**
@@ -50,7 +59,9 @@ export class Harness {
    */
   async prepare(r: Rendered): Promise<void> {
     if (r.params.environment === 'production') return;
-    const { text } = dotEnvFor(envExampleKeys(r.files.get('.env.example') ?? ''));
+    const { text } = dotEnvFor(
+      envExampleKeys(r.files.get('.env.example') ?? ''),
+    );
     await writeFile(path.join(r.dir, '.env'), text, { mode: 0o600 });
   }
 
@@ -58,10 +69,14 @@ export class Harness {
   expectedSecrets(r: Rendered): Record<string, string> {
     const names = secretVariables(r.params);
     if (r.params.environment === 'production') {
-      const fields = new Map(secretReferences(r.params).map(ref => [ref.key, ref.field]));
+      const fields = new Map(
+        secretReferences(r.params).map(ref => [ref.key, ref.field]),
+      );
       return Object.fromEntries(names.map(n => [n, valsFake(fields.get(n)!)]));
     }
-    const { values } = dotEnvFor(envExampleKeys(r.files.get('.env.example') ?? ''));
+    const { values } = dotEnvFor(
+      envExampleKeys(r.files.get('.env.example') ?? ''),
+    );
     return Object.fromEntries(names.map(n => [n, values[n]]));
   }
 
@@ -69,17 +84,28 @@ export class Harness {
   static vaultAccess(r: Rendered): Record<string, string> {
     if (r.params.environment !== 'production') return {};
     return r.params.secretsProvider === 'onepasswordconnect'
-      ? { OP_CONNECT_HOST: 'https://connect.example.com', OP_CONNECT_TOKEN: `${SECRET_MARKER}-connect-token` }
+      ? {
+          OP_CONNECT_HOST: 'https://connect.example.com',
+          OP_CONNECT_TOKEN: `${SECRET_MARKER}-connect-token`,
+        }
       : { OP_SERVICE_ACCOUNT_TOKEN: `ops_${SECRET_MARKER}-service-account` };
   }
 
   private async setUp(r: Rendered, options: RunStubbedOptions) {
     await this.stubs.reset(options.keepState);
-    await this.stubs.control({ ...options.control, expectSecrets: this.expectedSecrets(r) });
+    await this.stubs.control({
+      ...options.control,
+      expectSecrets: this.expectedSecrets(r),
+    });
     return {
       cwd: r.dir,
-      env: this.stubs.env({ ...Harness.vaultAccess(r), ...(options.env ?? {}) }, { kcl: options.kcl }),
+      env: this.stubs.env(
+        { ...StubbedRunner.vaultAccess(r), ...(options.env ?? {}) },
+        { kcl: options.kcl },
+      ),
       input: options.input,
+      // A rendered script that hangs fails its test in seconds, not at jest's timeout.
+      timeoutMs: 30_000,
     };
   }
 
@@ -95,13 +121,22 @@ export class Harness {
   }
 
   /** Runs `command args...` in the render's directory with the stubs first on PATH. */
-  async run(r: Rendered, command: string, args: string[], options: RunStubbedOptions = {}): Promise<Outcome> {
+  async run(
+    r: Rendered,
+    command: string,
+    args: string[],
+    options: RunStubbedOptions = {},
+  ): Promise<Outcome> {
     const result = await run(command, args, await this.setUp(r, options));
     return this.outcome(result);
   }
 
   /** Runs `make <target>`. */
-  make(r: Rendered, target: string, options: RunStubbedOptions = {}): Promise<Outcome> {
+  make(
+    r: Rendered,
+    target: string,
+    options: RunStubbedOptions = {},
+  ): Promise<Outcome> {
     return this.run(r, 'make', [target], options);
   }
 
@@ -110,17 +145,35 @@ export class Harness {
    * (as Ctrl-C in a terminal does) once dagger is asleep, and returns the outcome with the
    * time from the signal to the end.
    */
-  async interrupt(r: Rendered, target: string, signal: NodeJS.Signals): Promise<Outcome & { daggerStarted: boolean; afterSignalMs: number }> {
-    const started = await this.start(r, 'make', [target], { control: { daggerSleep: 60 } });
-    const daggerStarted = await waitFor(() => this.stubs.daggerSleeping(), 20_000);
+  async interrupt(
+    r: Rendered,
+    target: string,
+    signal: NodeJS.Signals,
+  ): Promise<Outcome & { daggerStarted: boolean; afterSignalMs: number }> {
+    const started = await this.start(r, 'make', [target], {
+      control: { daggerSleep: 60 },
+    });
+    const daggerStarted = await eventually(() => this.stubs.daggerSleeping(), {
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    });
     const signalledAt = Date.now();
     process.kill(-started.pid, signal);
     const outcome = await started.finish();
-    return { ...outcome, daggerStarted, afterSignalMs: Date.now() - signalledAt };
+    return {
+      ...outcome,
+      daggerStarted,
+      afterSignalMs: Date.now() - signalledAt,
+    };
   }
 
   /** Starts a command without waiting (for interrupt tests); `finish` collects the outcome. */
-  async start(r: Rendered, command: string, args: string[], options: RunStubbedOptions = {}): Promise<Started & { finish: () => Promise<Outcome> }> {
+  async start(
+    r: Rendered,
+    command: string,
+    args: string[],
+    options: RunStubbedOptions = {},
+  ): Promise<Started & { finish: () => Promise<Outcome> }> {
     const started = start(command, args, await this.setUp(r, options));
     return { ...started, finish: async () => this.outcome(await started.done) };
   }
@@ -128,7 +181,9 @@ export class Harness {
 
 /** The `make destroy` / `./destroy.sh` confirmation text for an environment. */
 export function confirmation(r: Rendered): string {
-  return r.params.environment === 'production' ? `destroy ${r.params.name}\n` : `${r.params.name}\n`;
+  return r.params.environment === 'production'
+    ? `destroy ${r.params.name}\n`
+    : `${r.params.name}\n`;
 }
 
 /**
@@ -136,69 +191,131 @@ export function confirmation(r: Rendered): string {
  * exact argv, flags the module knows, no secret in argv, the KCL source, the backend config,
  * the rendered backend.yaml's mode while dagger ran, and the secrets in its environment.
  */
-export function daggerCallProblems(call: StubCall, r: Rendered, fn: DaggerFunction): string[] {
+export function daggerCallProblems(
+  call: StubCall,
+  r: Rendered,
+  fn: DaggerFunction,
+): string[] {
   const p = r.params;
   const problems: string[] = [];
   const actual = splitDaggerArgv(call.argv);
   const expected = expectedDaggerCall(p, fn);
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    problems.push(`argv is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+    problems.push(
+      `argv is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`,
+    );
   }
   for (const flag of actual.flags) {
     const name = /^--([a-z-]+)(=|$)/.exec(flag)?.[1];
     if (!name || !(GLUE_FUNCTION_FLAGS as readonly string[]).includes(name)) {
-      problems.push(`${flag} is not a flag of ${fn} in unifi-cloudflare-glue v0.12.2`);
+      problems.push(
+        `${flag} is not a flag of ${fn} in unifi-cloudflare-glue v0.12.2`,
+      );
     }
   }
   const argvText = JSON.stringify(call.argv);
-  if (argvText.includes(SECRET_MARKER)) problems.push('a secret value appears in argv');
-  if (argvText.includes('ref+')) problems.push('a vals reference appears in argv');
+  if (argvText.includes(SECRET_MARKER))
+    problems.push('a secret value appears in argv');
+  if (argvText.includes('ref+'))
+    problems.push('a vals reference appears in argv');
   if (!call.kclSource?.kclMod || !call.kclSource?.mainK) {
-    problems.push(`--kcl-source ${call.kclSource?.path} lacks kcl.mod or main.k (${JSON.stringify(call.kclSource)})`);
+    problems.push(
+      `--kcl-source ${call.kclSource?.path} lacks kcl.mod or main.k (${JSON.stringify(call.kclSource)})`,
+    );
   }
-  if (call.outcome !== 'ok') problems.push(`the stand-in module answered ${call.outcome}: ${call.message}`);
+  if (call.outcome !== 'ok')
+    problems.push(
+      `the stand-in module answered ${call.outcome}: ${call.message}`,
+    );
   if (p.environment === 'development') {
-    if (call.backendConfigFile) problems.push('development passes a backend config file');
+    if (call.backendConfigFile)
+      problems.push('development passes a backend config file');
   } else if (!call.backendConfigFile?.exists) {
-    problems.push(`the backend config file does not exist while dagger runs (${JSON.stringify(call.backendConfigFile)})`);
+    problems.push(
+      `the backend config file does not exist while dagger runs (${JSON.stringify(call.backendConfigFile)})`,
+    );
   } else {
     // The S3 backend can authenticate only with keys in the file (no AWS_* reaches the module).
-    if (call.backendConfigFile.mode !== '600') problems.push(`the backend config file's mode while dagger runs is ${call.backendConfigFile.mode}, expected 600`);
-    if (!call.backendConfigFile.credentials) problems.push('the backend config file holds no access_key and secret_key');
+    if (call.backendConfigFile.mode !== '600')
+      problems.push(
+        `the backend config file's mode while dagger runs is ${call.backendConfigFile.mode}, expected 600`,
+      );
+    if (!call.backendConfigFile.credentials)
+      problems.push(
+        'the backend config file holds no access_key and secret_key',
+      );
   }
   if (p.environment === 'production') {
-    if (call.backendYaml?.mode !== '600') problems.push(`backend.yaml mode while dagger runs is ${call.backendYaml?.mode}, expected 600`);
-    if (call.backendYaml?.refs !== 0) problems.push(`backend.yaml still holds ${call.backendYaml?.refs} vals references while dagger runs`);
+    if (call.backendYaml?.mode !== '600')
+      problems.push(
+        `backend.yaml mode while dagger runs is ${call.backendYaml?.mode}, expected 600`,
+      );
+    if (call.backendYaml?.refs !== 0)
+      problems.push(
+        `backend.yaml still holds ${call.backendYaml?.refs} vals references while dagger runs`,
+      );
   }
   for (const [name, state] of Object.entries(call.secrets ?? {})) {
-    if (state !== 'expected') problems.push(`${name} reached dagger ${state === 'missing' ? 'not at all' : 'with a different value'}`);
+    if (state !== 'expected')
+      problems.push(
+        `${name} reached dagger ${state === 'missing' ? 'not at all' : 'with a different value'}`,
+      );
   }
-  const other = p.unifiAuth === 'apiKey' ? ['UNIFI_USERNAME', 'UNIFI_PASSWORD'] : ['UNIFI_API_KEY'];
+  const other =
+    p.unifiAuth === 'apiKey'
+      ? ['UNIFI_USERNAME', 'UNIFI_PASSWORD']
+      : ['UNIFI_API_KEY'];
   for (const name of other) {
-    if (call.env?.includes(name)) problems.push(`${name} reaches dagger although the auth mode is ${p.unifiAuth}`);
+    if (call.env?.includes(name))
+      problems.push(
+        `${name} reaches dagger although the auth mode is ${p.unifiAuth}`,
+      );
   }
   return problems;
 }
 
 /** `shellcheck -S style` on files (paths relative to `dir`), following `source` from `dir`. */
-export function shellcheck(dir: string, files: string[], extra: string[] = []): Promise<RunResult> {
-  return run('shellcheck', ['-S', 'style', '-x', '-P', dir, '-f', 'gcc', ...extra, ...files], {
-    cwd: dir,
-    env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' },
-  });
+export function shellcheck(
+  dir: string,
+  files: string[],
+  extra: string[] = [],
+): Promise<RunResult> {
+  return run(
+    'shellcheck',
+    ['-S', 'style', '-x', '-P', dir, '-f', 'gcc', ...extra, ...files],
+    {
+      cwd: dir,
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' },
+    },
+  );
 }
 
 /** `bash -n` on each file, in one process; the result's stdout lists the files that fail, with bash's message. */
-export function bashSyntaxAll(dir: string, files: string[]): Promise<RunResult> {
-  return run('bash', ['-c', 'for f; do bash -n "$f" 2>&1 || echo "^ $f"; done', 'bash-n', ...files], {
-    cwd: dir,
-    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
-  });
+export function bashSyntaxAll(
+  dir: string,
+  files: string[],
+): Promise<RunResult> {
+  return run(
+    'bash',
+    [
+      '-c',
+      'for f; do bash -n "$f" 2>&1 || echo "^ $f"; done',
+      'bash-n',
+      ...files,
+    ],
+    {
+      cwd: dir,
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+    },
+  );
 }
 
 /** `bash -n`: parses a script without running it. */
 export function bashSyntax(dir: string, file: string): Promise<RunResult> {
-  return run('bash', ['-n', file], { cwd: dir, env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
+  return run('bash', ['-n', file], {
+    cwd: dir,
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+  });
 }
 
 /** The shell scripts of a render and the shell each is checked as. */

@@ -2,7 +2,7 @@
  * The three doors a form value goes through, as test helpers:
  * 1. the scaffolder's own JSON Schema check of the form on `POST /v2/tasks`;
  * 2. the render action's parameter model, fed the input the template's render step builds;
- * 3. the rendered files of a real dry-run (see `inert.ts`).
+ * 3. the rendered files of a real dry-run (see `renderedEscapes.ts`).
  */
 import { parseParameters, ParseResult } from '../../parameters/model';
 import { RENDER_ENVIRONMENT_ACTION_ID } from '../../actions/renderEnvironment/renderEnvironment';
@@ -22,7 +22,11 @@ export interface TextField {
 }
 
 function isTextSchema(schema: Json): boolean {
-  return schema?.type === 'string' && schema.enum === undefined && schema.const === undefined;
+  return (
+    schema?.type === 'string' &&
+    schema.enum === undefined &&
+    schema.const === undefined
+  );
 }
 
 /**
@@ -41,18 +45,28 @@ export function textFields(template: Json): TextField[] {
   };
   for (const page of template.spec.parameters as Json[]) {
     for (const [name, schema] of Object.entries<Json>(page.properties ?? {})) {
-      if (isTextSchema(schema)) add({ field: name, path: [name], schema, inDependency: false });
+      if (isTextSchema(schema))
+        add({ field: name, path: [name], schema, inDependency: false });
       if (schema.type === 'array' && schema.items?.type === 'object') {
-        for (const [sub, subSchema] of Object.entries<Json>(schema.items.properties ?? {})) {
+        for (const [sub, subSchema] of Object.entries<Json>(
+          schema.items.properties ?? {},
+        )) {
           if (isTextSchema(subSchema)) {
-            add({ field: `${name}[0].${sub}`, path: [name, 0, sub], schema: subSchema, inDependency: false });
+            add({
+              field: `${name}[0].${sub}`,
+              path: [name, 0, sub],
+              schema: subSchema,
+              inDependency: false,
+            });
           }
         }
       }
     }
     for (const dependency of Object.values<Json>(page.dependencies ?? {})) {
       for (const branch of dependency.oneOf ?? []) {
-        for (const [name, schema] of Object.entries<Json>(branch.properties ?? {})) {
+        for (const [name, schema] of Object.entries<Json>(
+          branch.properties ?? {},
+        )) {
           if (!(name in (page.properties ?? {})) && isTextSchema(schema)) {
             add({ field: name, path: [name], schema, inDependency: true });
           }
@@ -64,7 +78,11 @@ export function textFields(template: Json): TextField[] {
 }
 
 /** A deep copy of form values with one field set (services are copied, not shared). */
-export function withValue(values: Json, path: (string | number)[], value: unknown): Json {
+export function withValue(
+  values: Json,
+  path: (string | number)[],
+  value: unknown,
+): Json {
   const copy: Json = JSON.parse(JSON.stringify(values));
   let node: any = copy;
   for (const part of path.slice(0, -1)) node = node[part];
@@ -73,13 +91,23 @@ export function withValue(values: Json, path: (string | number)[], value: unknow
 }
 
 /** Adds an own, enumerable property (also for `__proto__`, which plain assignment would not). */
-export function withOwnKey<T extends object>(target: T, key: string, value: unknown): T {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+export function withOwnKey<T extends object>(
+  target: T,
+  key: string,
+  value: unknown,
+): T {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
   return target;
 }
 
 const SOLE_PARAMETER = /^\$\{\{ parameters\.([A-Za-z]+) \}\}$/;
-const CONDITIONAL_PARAMETER = /^\$\{\{ parameters\.([A-Za-z]+) if parameters\.([A-Za-z]+) != '([a-z]+)' else undefined \}\}$/;
+const CONDITIONAL_PARAMETER =
+  /^\$\{\{ parameters\.([A-Za-z]+) if parameters\.([A-Za-z]+) != '([a-z]+)' else undefined \}\}$/;
 
 /**
  * The input the template's render step hands the action, built the way the scaffolder builds
@@ -88,8 +116,13 @@ const CONDITIONAL_PARAMETER = /^\$\{\{ parameters\.([A-Za-z]+) if parameters\.([
  * change forces this emulation (checked against the dry-run log) to be extended.
  */
 export function renderStepInput(template: Json, values: Json): Json {
-  const step = (template.spec.steps as Json[]).find(s => s.action === RENDER_ENVIRONMENT_ACTION_ID);
-  if (!step) throw new Error(`${template.metadata.name} has no ${RENDER_ENVIRONMENT_ACTION_ID} step`);
+  const step = (template.spec.steps as Json[]).find(
+    s => s.action === RENDER_ENVIRONMENT_ACTION_ID,
+  );
+  if (!step)
+    throw new Error(
+      `${template.metadata.name} has no ${RENDER_ENVIRONMENT_ACTION_ID} step`,
+    );
   const input: Json = {};
   for (const [key, expression] of Object.entries<unknown>(step.input)) {
     let value: unknown;
@@ -98,10 +131,13 @@ export function renderStepInput(template: Json, values: Json): Json {
     } else if (SOLE_PARAMETER.test(expression)) {
       value = values[SOLE_PARAMETER.exec(expression)![1]];
     } else if (CONDITIONAL_PARAMETER.test(expression)) {
-      const [, name, condition, literal] = CONDITIONAL_PARAMETER.exec(expression)!;
+      const [, name, condition, literal] =
+        CONDITIONAL_PARAMETER.exec(expression)!;
       value = values[condition] !== literal ? values[name] : undefined;
     } else {
-      throw new Error(`The render step input ${key}: ${expression} is not understood by renderStepInput; extend it`);
+      throw new Error(
+        `The render step input ${key}: ${expression} is not understood by renderStepInput; extend it`,
+      );
     }
     if (value !== undefined) input[key] = JSON.parse(JSON.stringify(value));
   }
@@ -121,8 +157,14 @@ export interface FormVerdict {
 }
 
 /** Reads the scaffolder's answer to `POST /v2/tasks`. */
-export function formVerdict(field: string, response: { status: number; body: any }): FormVerdict {
-  const errors: Json[] = response.status === 400 && Array.isArray(response.body?.errors) ? response.body.errors : [];
+export function formVerdict(
+  field: string,
+  response: { status: number; body: any },
+): FormVerdict {
+  const errors: Json[] =
+    response.status === 400 && Array.isArray(response.body?.errors)
+      ? response.body.errors
+      : [];
   return {
     status: response.status,
     accepted: response.status === 201,
@@ -147,22 +189,10 @@ export function modelVerdict(field: string, input: Json): ModelVerdict {
   const problems = result.success ? [] : result.problems;
   return {
     accepted: result.success,
-    namesField: problems.some(p => p.field === field || field.startsWith(`${p.field}.`)),
+    namesField: problems.some(
+      p => p.field === field || field.startsWith(`${p.field}.`),
+    ),
     problems,
     result,
   };
-}
-
-/** Runs async jobs with at most `limit` in flight, keeping the order of the results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, job: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await job(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
