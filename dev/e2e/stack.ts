@@ -4,10 +4,17 @@
  * and stops both at the end.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+
+/** How many templates catalog-info.yaml registers: the stack is ready when the catalog holds them all. */
+const TEMPLATE_COUNT = (
+  readFileSync(path.join(__dirname, '../../catalog-info.yaml'), 'utf8').match(
+    /^\s*- \.\/templates\/.*\/template\.yaml$/gm,
+  ) ?? []
+).length;
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const ARTIFACTS = path.join(REPO_ROOT, 'artifacts', 'browser');
@@ -151,7 +158,8 @@ export async function startStack(): Promise<Stack> {
           '/api/catalog/entities/by-query?filter=kind=user',
         );
         ready =
-          templates.body?.items?.length === 3 && users.body?.items?.length >= 1;
+          templates.body?.items?.length === TEMPLATE_COUNT &&
+          users.body?.items?.length >= 1;
       } catch {
         // not up yet
       }

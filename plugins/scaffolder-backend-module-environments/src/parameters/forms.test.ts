@@ -783,7 +783,11 @@ describe('template forms', () => {
         ...(rule.then?.required ?? []),
         ...(rule.else?.required ?? []),
       ]);
-      expect(conditional).toEqual(['publicHostname']);
+      expect(conditional).toEqual([
+        'distribution',
+        'publicHostname',
+        'protocol',
+      ]);
       for (const required of [...items.required, ...conditional]) {
         expect(itemProperties).toContain(required);
       }
@@ -937,18 +941,25 @@ describe('template forms', () => {
       });
       // ajv-errors replaces only the errors about the service itself with a rule's sentence; a
       // const or enum on one of its fields inside `then`/`else` would show "must be equal to
-      // constant" under that field. So a rule's branches hold only `required` and `not`.
+      // constant" under that field unless the field's schema there carries its own sentence. And
+      // no `not`: the scaffolder's server-side check words it "is of prohibited type [object
+      // Object]". So a branch holds `required` and `properties` whose every schema has a sentence.
       for (const rule of fields.get('services')!.items.allOf) {
         expect(typeof rule.errorMessage).toBe('string');
         for (const branch of [rule.then, rule.else].filter(Boolean)) {
+          const silent = Object.entries<Json>(branch.properties ?? {})
+            .filter(([, schema]) => typeof schema.errorMessage !== 'string')
+            .map(([field]) => field);
           expect({
             rule: rule.errorMessage.slice(0, 30),
             keys: Object.keys(branch).filter(
-              k => k !== 'required' && k !== 'not',
+              k => k !== 'required' && k !== 'properties',
             ),
+            silent,
           }).toEqual({
             rule: rule.errorMessage.slice(0, 30),
             keys: [],
+            silent: [],
           });
         }
       }
