@@ -33,6 +33,30 @@ async function git(gitDir: string, args: string[]): Promise<string> {
   return stdout;
 }
 
+/**
+ * Git plumbing for the Git Data API (blobs, trees, commits, refs): writes objects and refs, one
+ * git process each, with the same clean environment as the read side, optionally fed `input`.
+ */
+export function plumbing(
+  gitDir: string,
+  args: string[],
+  options: { input?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      ['--git-dir', gitDir, ...args],
+      { env: gitEnv(options.env), maxBuffer: 64 * 2 ** 20 },
+      (error, stdout) => (error ? reject(error) : resolve(String(stdout))),
+    );
+    // A command that reads no input may exit before the pipe is written: its exit status, not
+    // the pipe, says whether it worked.
+    child.stdin?.on('error', () => {});
+    if (options.input === undefined) child.stdin?.end();
+    else child.stdin?.end(options.input);
+  });
+}
+
 /** Creates an empty bare repository whose HEAD points at `refs/heads/<defaultBranch>`. */
 export async function initBare(
   gitDir: string,

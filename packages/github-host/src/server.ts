@@ -102,7 +102,6 @@
  * organisation's members, on the API, raw, web and git; a public one is readable by anyone.
  * Error bodies are GitHub's: `{ message, documentation_url, status }` (and `errors` on 422).
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import {
@@ -120,6 +119,7 @@ import {
   isEmpty,
   listTree,
   objectType,
+  plumbing,
   readBlob,
   readCommit,
   resolveCommit,
@@ -183,40 +183,6 @@ interface PullRecord {
   base: string;
   user: string;
   createdAt: string;
-}
-
-/**
- * Git plumbing for the Git Data API (blobs, trees, commits, refs). git.ts holds the read side;
- * these write objects and refs, each one git process with the same clean environment.
- */
-function plumbing(
-  gitDir: string,
-  args: string[],
-  options: { input?: string | Buffer; env?: Record<string, string> } = {},
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      ['--git-dir', gitDir, ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? '/tmp',
-          GIT_CONFIG_NOSYSTEM: '1',
-          GIT_CONFIG_GLOBAL: '/dev/null',
-          LANG: 'C',
-          ...options.env,
-        },
-        maxBuffer: 64 * 2 ** 20,
-      },
-      (error, stdout) => (error ? reject(error) : resolve(String(stdout))),
-    );
-    // A command that reads no input may exit before the pipe is written: its exit status, not
-    // the pipe, says whether it worked.
-    child.stdin?.on('error', () => {});
-    if (options.input === undefined) child.stdin?.end();
-    else child.stdin?.end(options.input);
-  });
 }
 
 type Auth =
