@@ -5,8 +5,11 @@
  *     with the same values, in the same process, alternating (medians and ratio, per environment);
  *  2. the same two through the real API: /v2/dry-run of a one-step template (our render step,
  *     or fetch:template on the same files), whole requests and step cost over a debug:log step;
+ *     the template's step as it is and, if it passes the fields one by one, the same step given
+ *     the form's values at once (`values: ${{ parameters }}`, fetch:template likewise);
  *  3. the production dry-run (every step of templates/production-environment) against the
  *     floor: the same steps, each done by debug:log, side by side; event-loop delay during each;
+ *     and the same template with its render step given `values: ${{ parameters }}`;
  *  4. end-to-end /v2/dry-run latency per template (p50, p95);
  *  5. /v2/tasks throughput with 20 concurrent tasks, each published with publish:github to the
  *     local GitHub-compatible host (packages/github-host: real git pushes) and registered in the catalog;
@@ -170,8 +173,15 @@ async function fetchTemplateSkeleton(
   dir: string,
 ) {
   const values = await renderInput(env);
+  // The environment stays literal text: the step names it, it is not a form value (so a step
+  // given the form's values at once, `values: ${{ parameters }}`, renders the same skeleton).
   const replaceable = Object.entries(values)
-    .filter(([, v]) => typeof v === 'string' && (v as string).length >= 6)
+    .filter(
+      ([k, v]) =>
+        k !== 'environment' &&
+        typeof v === 'string' &&
+        (v as string).length >= 6,
+    )
     .sort(([, a], [, b]) => (b as string).length - (a as string).length) as [
     string,
     string,
@@ -294,6 +304,37 @@ async function expectOk(
   return body;
 }
 
+/** The render step with its input in the form the render action also takes: the form's values at once. */
+function withFormValues(renderStep: any, env: Environment) {
+  return {
+    ...renderStep,
+    input: {
+      environment: env,
+      ...(renderStep.input.targetPath === undefined
+        ? {}
+        : { targetPath: renderStep.input.targetPath }),
+      values: '${{ parameters }}',
+    },
+  };
+}
+
+/** Whether a render step passes the form's values at once rather than field by field. */
+const takesFormValues = (renderStep: any) =>
+  typeof renderStep.input?.values === 'string';
+
+/**
+ * fetch:template's values in the same form as our step's input: one `${{ parameters.x }}`
+ * expression per field, or the form's values at once.
+ */
+function fetchTemplateValues(renderStep: any, input: Record<string, unknown>) {
+  if (takesFormValues(renderStep)) return '${{ parameters }}';
+  return Object.fromEntries(
+    Object.keys(input)
+      .filter(k => k !== 'environment')
+      .map(k => [k, `\${{ parameters.${k} }}`]),
+  );
+}
+
 /** Section 2: our render step against fetch:template on the same files, through /v2/dry-run. */
 async function apiRenderVsFetchTemplate(backend: BenchBackend) {
   const runs = Math.min(RUNS, 40);
@@ -304,109 +345,126 @@ async function apiRenderVsFetchTemplate(backend: BenchBackend) {
     '   Whole request: POST to answer. Step: the request minus a one-step debug:log dry-run carrying the same upload.',
   );
   console.log(
-    '   environment   ours (req)  fetch:template (req)  ratio   ours (step)  fetch:template (step)  ratio',
+    "   Rows: the template's render step as it is, and (when it passes fields one by one) the same step given the form's values at once, values: ${{ parameters }}; fetch:template gets its values in the same form.",
+  );
+  console.log(
+    '   environment   input          ours (req)  fetch:template (req)  ratio   ours (step)  fetch:template (step)  ratio',
   );
   for (const env of ENVIRONMENTS) {
     const full = await loadTemplate(env);
-    const renderStep = full.spec.steps.find(
+    const templateStep = full.spec.steps.find(
       (s: any) => s.action === 'unifiCloudflare:environment:render',
     );
-    const values = await exampleValues(env);
-    const input = await renderInput(env);
-
-    const withSteps = (steps: object[]) => ({
-      ...full,
-      spec: { ...full.spec, output: {}, steps },
-    });
-    const oursTemplate = withSteps([renderStep]);
-    // fetch:template gets the same values through the same kind of expressions as our step.
-    const ftValues = Object.fromEntries(
-      Object.keys(input).map(k => [
-        k,
-        k === 'environment' ? env : `\${{ parameters.${k} }}`,
-      ]),
-    );
-    const ftTemplate = withSteps([
-      {
-        id: 'fetch',
-        name: 'Fetch',
-        action: 'fetch:template',
-        input: { url: './skeleton', targetPath: '.', values: ftValues },
-      },
-    ]);
-    const floorTemplate = withSteps([
-      {
-        id: 'log',
-        name: 'Log',
-        action: 'debug:log',
-        input: { message: 'floor' },
-      },
-    ]);
-
-    // The skeleton fetch:template renders: what our step renders through the API, with the
-    // values put back as expressions.
-    const a = await expectOk(
-      dryRun(backend, oursTemplate, values),
-      `dry-run of our ${env} render`,
-    );
-    const files = kitManifest[env].map(f => f.path);
-    const rendered = new Map<string, string>(
-      a.directoryContents.map((f: any) => [
-        f.path,
-        Buffer.from(f.base64Content, 'base64').toString('utf8'),
-      ]),
-    );
-    const root = await mkdtemp(path.join(os.tmpdir(), `bench-api-${env}-`));
-    await fetchTemplateSkeleton(env, rendered, path.join(root, 'skeleton'));
-    const skeleton = await Promise.all(
-      files.map(async f => ({
-        path: `skeleton/${f}`,
-        base64Content: (
-          await readFile(path.join(root, 'skeleton', f))
-        ).toString('base64'),
-      })),
-    );
-    await rm(root, { recursive: true, force: true });
-
-    // Same output, or the comparison means nothing.
-    const b = await expectOk(
-      dryRun(backend, ftTemplate, values, skeleton),
-      `dry-run of fetch:template (${env})`,
-    );
-    const byPath = (body: any) =>
-      new Map<string, string>(
-        body.directoryContents.map((f: any) => [f.path, f.base64Content]),
-      );
-    const ra = byPath(a);
-    const rb = byPath(b);
-    const differ = files.filter(f => ra.get(f) !== rb.get(f));
-    if (differ.length > 0)
-      throw new Error(
-        `through the API, fetch:template output differs for ${differ.join(', ')}`,
-      );
-
-    const t = await alternate(runs, {
-      ours: async () =>
-        void (await expectOk(dryRun(backend, oursTemplate, values), 'ours')),
-      fetchTemplate: async () =>
-        void (await expectOk(
-          dryRun(backend, ftTemplate, values, skeleton),
-          'fetch:template',
-        )),
-      floor: async () =>
-        void (await expectOk(dryRun(backend, floorTemplate, values), 'floor')),
-      floorUpload: async () =>
-        void (await expectOk(
-          dryRun(backend, floorTemplate, values, skeleton),
-          'floor with upload',
-        )),
-    });
-    const oursStep = median(t.ours) - median(t.floor);
-    const ftStep = median(t.fetchTemplate) - median(t.floorUpload);
-    console.log(
-      `   ${env.padEnd(13)} ${ms(median(t.ours)).padStart(10)}  ${ms(median(t.fetchTemplate)).padStart(20)}  ${(median(t.fetchTemplate) / median(t.ours)).toFixed(1).padStart(4)}x  ${ms(oursStep).padStart(11)}  ${ms(ftStep).padStart(21)}  ${(ftStep / oursStep).toFixed(1).padStart(4)}x`,
-    );
+    const forms: [string, any][] = takesFormValues(templateStep)
+      ? [['values', templateStep]]
+      : [
+          ['by field', templateStep],
+          ['values', withFormValues(templateStep, env)],
+        ];
+    for (const [form, renderStep] of forms)
+      await apiRenderRow(backend, runs, env, full, form, renderStep);
   }
+}
+
+/** One row of section 2: one environment, one form of the render step's input. */
+async function apiRenderRow(
+  backend: BenchBackend,
+  runs: number,
+  env: Environment,
+  full: any,
+  form: string,
+  renderStep: any,
+) {
+  const values = await exampleValues(env);
+  const input = await renderInput(env);
+
+  const withSteps = (steps: object[]) => ({
+    ...full,
+    spec: { ...full.spec, output: {}, steps },
+  });
+  const oursTemplate = withSteps([renderStep]);
+  // fetch:template gets the same values through the same kind of expressions as our step.
+  const ftValues = fetchTemplateValues(renderStep, input);
+  const ftTemplate = withSteps([
+    {
+      id: 'fetch',
+      name: 'Fetch',
+      action: 'fetch:template',
+      input: { url: './skeleton', targetPath: '.', values: ftValues },
+    },
+  ]);
+  const floorTemplate = withSteps([
+    {
+      id: 'log',
+      name: 'Log',
+      action: 'debug:log',
+      input: { message: 'floor' },
+    },
+  ]);
+
+  // The skeleton fetch:template renders: what our step renders through the API, with the
+  // values put back as expressions.
+  const a = await expectOk(
+    dryRun(backend, oursTemplate, values),
+    `dry-run of our ${env} render`,
+  );
+  const files = kitManifest[env].map(f => f.path);
+  const rendered = new Map<string, string>(
+    a.directoryContents.map((f: any) => [
+      f.path,
+      Buffer.from(f.base64Content, 'base64').toString('utf8'),
+    ]),
+  );
+  const root = await mkdtemp(path.join(os.tmpdir(), `bench-api-${env}-`));
+  await fetchTemplateSkeleton(env, rendered, path.join(root, 'skeleton'));
+  const skeleton = await Promise.all(
+    files.map(async f => ({
+      path: `skeleton/${f}`,
+      base64Content: (await readFile(path.join(root, 'skeleton', f))).toString(
+        'base64',
+      ),
+    })),
+  );
+  await rm(root, { recursive: true, force: true });
+
+  // Same output, or the comparison means nothing.
+  const b = await expectOk(
+    dryRun(backend, ftTemplate, values, skeleton),
+    `dry-run of fetch:template (${env})`,
+  );
+  const byPath = (body: any) =>
+    new Map<string, string>(
+      body.directoryContents.map((f: any) => [f.path, f.base64Content]),
+    );
+  const ra = byPath(a);
+  const rb = byPath(b);
+  const differ = files.filter(f => ra.get(f) !== rb.get(f));
+  if (differ.length > 0)
+    throw new Error(
+      `through the API, fetch:template output differs for ${differ.join(', ')}`,
+    );
+
+  const t = await alternate(runs, {
+    ours: async () =>
+      void (await expectOk(dryRun(backend, oursTemplate, values), 'ours')),
+    fetchTemplate: async () =>
+      void (await expectOk(
+        dryRun(backend, ftTemplate, values, skeleton),
+        'fetch:template',
+      )),
+    floor: async () =>
+      void (await expectOk(dryRun(backend, floorTemplate, values), 'floor')),
+    floorUpload: async () =>
+      void (await expectOk(
+        dryRun(backend, floorTemplate, values, skeleton),
+        'floor with upload',
+      )),
+  });
+  const oursStep = median(t.ours) - median(t.floor);
+  const ftStep = median(t.fetchTemplate) - median(t.floorUpload);
+  console.log(
+    `   ${env.padEnd(13)} ${form.padEnd(12)} ${ms(median(t.ours)).padStart(10)}  ${ms(median(t.fetchTemplate)).padStart(20)}  ${(median(t.fetchTemplate) / median(t.ours)).toFixed(1).padStart(4)}x  ${ms(oursStep).padStart(11)}  ${ms(ftStep).padStart(21)}  ${(ftStep / oursStep).toFixed(1).padStart(4)}x`,
+  );
 }
 
 /** Section 3: the production dry-run against the same steps done by debug:log. */
@@ -429,8 +487,39 @@ async function productionAgainstFloor(backend: BenchBackend) {
       })),
     },
   };
-  await expectOk(dryRun(backend, template, values), 'the production dry-run');
+  // The same template with its render step given the form's values at once (if it is not already).
+  const renderStep = template.spec.steps.find(
+    (s: any) => s.action === 'unifiCloudflare:environment:render',
+  );
+  const withValues = takesFormValues(renderStep)
+    ? undefined
+    : {
+        ...template,
+        spec: {
+          ...template.spec,
+          steps: template.spec.steps.map((s: any) =>
+            s === renderStep ? withFormValues(s, 'production') : s,
+          ),
+        },
+      };
+  const production = await expectOk(
+    dryRun(backend, template, values),
+    'the production dry-run',
+  );
   await expectOk(dryRun(backend, floor, values), 'the debug:log floor');
+  if (withValues) {
+    const same = await expectOk(
+      dryRun(backend, withValues, values),
+      'the production dry-run with values: ${{ parameters }}',
+    );
+    if (
+      JSON.stringify(same.directoryContents) !==
+      JSON.stringify(production.directoryContents)
+    )
+      throw new Error(
+        'the render step given the form values at once renders other files',
+      );
+  }
   const delay = {
     production: monitorEventLoopDelay({ resolution: 1 }),
     floor: monitorEventLoopDelay({ resolution: 1 }),
@@ -446,7 +535,16 @@ async function productionAgainstFloor(backend: BenchBackend) {
       await expectOk(dryRun(backend, floor, values), 'floor');
       delay.floor.disable();
     },
-  });
+    ...(withValues
+      ? {
+          values: async () =>
+            void (await expectOk(
+              dryRun(backend, withValues, values),
+              'production with values',
+            )),
+        }
+      : {}),
+  } as Record<'production' | 'floor' | 'values', () => Promise<void>>);
   console.log(
     `\n3. Production dry-run vs the same ${template.spec.steps.length} steps done by debug:log (same template, ids, names and conditions), one backend, alternating, ${runs} runs`,
   );
@@ -459,6 +557,10 @@ async function productionAgainstFloor(backend: BenchBackend) {
   console.log(
     `   ratio (medians)     ${(median(t.production) / median(t.floor)).toFixed(2)}x`,
   );
+  if (withValues)
+    console.log(
+      `   the same with the render step given values: \${{ parameters }} (one expression, same files): median ${ms(median(t.values))}  p95 ${ms(quantile(t.values, 0.95))}  ratio ${(median(t.values) / median(t.floor)).toFixed(2)}x`,
+    );
   const show = (h: ReturnType<typeof monitorEventLoopDelay>) =>
     `p50 ${ms(h.percentile(50) / 1e6)}, p99 ${ms(h.percentile(99) / 1e6)}, max ${ms(h.max / 1e6)}`;
   console.log(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { isWellFormedUnicode } from '../parameters/fieldRules';
 import {
   bash,
@@ -463,6 +463,47 @@ describe('escaping filters', () => {
           expect(parseValue(out, '1.1')).toEqual({ k: value });
         }),
         { numRuns: 500, examples: NASTY.map(v => [v] as [string]) },
+      );
+    });
+
+    it("writes exactly what the yaml library's double-quoted style writes", () => {
+      // The filter writes printable ASCII without building a YAML document; it must not differ
+      // by one byte from the library it stands in for.
+      const library = (text: string) =>
+        stringify(text, {
+          defaultStringType: 'QUOTE_DOUBLE',
+          defaultKeyType: 'PLAIN',
+          lineWidth: 0,
+        }).replace(/\n$/, '');
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.string({
+              unit: fc
+                .integer({ min: 0x20, max: 0x7e })
+                .map(c => String.fromCharCode(c)),
+            }),
+            fc.string({
+              unit: fc.constantFrom(
+                '"',
+                '\\',
+                ' ',
+                '%',
+                '-',
+                '.',
+                '#',
+                ':',
+                'a',
+              ),
+            }),
+            arbitraryString,
+          ),
+          value => {
+            fc.pre(isWellFormedUnicode(value));
+            expect(yaml(value)).toBe(library(value));
+          },
+        ),
+        { numRuns: 2000, examples: NASTY.map(v => [v] as [string]) },
       );
     });
 

@@ -81,12 +81,20 @@ export function makeShell(value: unknown): string {
   return make(bash(value));
 }
 
+/** Printable ASCII only: no control character, nothing beyond U+007E. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** A YAML scalar (double-quoted for strings) that parses back to the value. */
 export function yaml(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') {
     return asText('yaml', value);
   }
   const text = asText('yaml', value);
+  // A kit renders some seventy of these; a whole YAML document per value was half the kit's
+  // render time. For printable ASCII, yaml's double-quoted style is exactly JSON's string
+  // (it escapes only `"` and `\`, and lineWidth 0 never folds); filters.test.ts holds the two
+  // equal. Anything else (controls, line breaks, non-ASCII) goes through yaml itself.
+  if (PRINTABLE_ASCII.test(text)) return JSON.stringify(text);
   return stringify(text, {
     defaultStringType: 'QUOTE_DOUBLE',
     defaultKeyType: 'PLAIN',

@@ -162,37 +162,63 @@ const DETECTORS: Detector[] = [
   },
 ];
 
+/** The detectors' patterns, for the test that holds {@link couldHoldASecret} to them. */
+export const DETECTOR_PATTERNS: readonly RegExp[] = DETECTORS.map(
+  d => d.pattern,
+);
+
 /** 1Password references are where secrets belong; their text is never judged. */
 const ONEPASSWORD_REFERENCE =
   /(?:secret)?ref\+(?:op|onepasswordconnect):\/\/[^\s"'`]*/gi;
 
+/** Literal prefixes of tokens whose body may hold fewer than 20 letters and digits in a row. */
+const SHORT_BODIED_PREFIXES = [
+  'ops_',
+  'github_pat_',
+  'glpat-',
+  'xox',
+  'k_live_',
+  'k_test_',
+];
+
 /**
- * What every detector needs, so a line without it is not scanned twelve times: a PEM header, or
- * a run of at least 15 characters that the token patterns are made of (the shortest token a
- * detector matches is a Slack token, `xoxb-` and 10 more; every other needs 20 or more).
+ * What at least one detector needs somewhere in the text, so a line without it is not scanned
+ * twelve times: the PEM header; a literal prefix of a token whose body may be short on letters
+ * and digits (`ops_`, `github_pat_`, `glpat-`, `xox`, `sk_live_`...); or a run that the
+ * remaining patterns cannot match without: 20 letters and digits (AWS key IDs, GitHub, npm and
+ * high-entropy atoms), 40 of base64 (AWS secret keys) or 40 of letters, digits, `_` and `-`
+ * (Cloudflare-like tokens). One pass over the text (a regular expression of these alternatives
+ * would try every one at every position). src/secrets/findSecretsGate.test.ts checks that
+ * every line a detector's pattern matches passes.
  */
-function couldHoldASecret(text: string): boolean {
-  if (text.includes('-----BEGIN')) return true;
-  let run = 0;
+export function couldHoldASecret(text: string): boolean {
+  let alnum = 0;
+  let base64 = 0;
+  let token = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    const tokenChar =
-      (c >= 48 && c <= 57) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 97 && c <= 122) ||
-      c === 95 ||
-      c === 43 ||
-      c === 47 ||
-      c === 61 ||
-      c === 45;
-    run = tokenChar ? run + 1 : 0;
-    if (run >= 15) return true;
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+      alnum++;
+      base64++;
+      token++;
+    } else {
+      alnum = 0;
+      // "/", "+" and "=" continue a base64 run; "_" and "-" a token run.
+      base64 = c === 47 || c === 43 || c === 61 ? base64 + 1 : 0;
+      token = c === 95 || c === 45 ? token + 1 : 0;
+    }
+    if (alnum >= 20 || base64 >= 40 || token >= 40) return true;
   }
-  return false;
+  return (
+    text.includes('-----BEGIN') ||
+    SHORT_BODIED_PREFIXES.some(prefix => text.includes(prefix))
+  );
 }
 
 /** Every secret-looking span of one line of a file, in order, one finding per span. */
 export function findSecrets(line: string): SecretFinding[] {
+  // Most lines of a kit hold nothing a detector needs: one pass, before any copy.
+  if (!couldHoldASecret(line)) return [];
   // Blank out references (same length, so columns stay put) before looking.
   const text = line.replace(ONEPASSWORD_REFERENCE, m => ' '.repeat(m.length));
   if (!couldHoldASecret(text)) return [];

@@ -6,6 +6,7 @@ import { maskSecret } from './rules/types';
 import {
   inputFromFiles,
   loadValidationInput,
+  referenceSegmentsOf,
   segmentsOf,
   yamlTopLevel,
 } from './validationInput';
@@ -94,6 +95,41 @@ describe('segmentsOf', () => {
     expect(segmentsOf(input).filter(s => s.text.includes('ref+'))).toEqual([
       { file: 'a.yaml', line: 2, text: 'b: ref+file://x', kind: 'value' },
     ]);
+  });
+});
+
+describe('referenceSegmentsOf', () => {
+  const withRef = (segments: { text: string }[]) =>
+    segments.filter(s => s.text.includes('ref+'));
+
+  it('keeps every segment that holds ref+, escaped YAML included, and skips files without one', () => {
+    const input = inputFromFiles(
+      {
+        'plain.yaml': 'a: 1\nb: [x, y]\n',
+        'escaped.yaml':
+          'a: "r\\x65f+op://v/i/f"\nb: "secret\\u0072ef+op://v/i/f"\n',
+        'folded.yaml': 'a: ref\n  +op://v/i/f\nb: >\n  ref+op://v/i/f\n',
+        'quoted.yaml': "a: 'ref+op://v/i/f'\n# ref+file://x\n",
+        'b.md': 'prose ref+op://v/i/f\n```\nref+echo://x\n```\n',
+        Makefile: 'X := ref+op://v/i/f\n',
+        'notes.txt': 'nothing here\n',
+      },
+      CANONICAL_LAYOUT,
+    );
+    const reference = referenceSegmentsOf(input);
+    expect(withRef(reference)).toEqual(withRef(segmentsOf(input)));
+    expect(withRef(reference).map(s => s.text)).toEqual(
+      expect.arrayContaining(['ref+op://v/i/f', 'secretref+op://v/i/f']),
+    );
+    expect(new Set(reference.map(s => s.file))).toEqual(
+      new Set([
+        'Makefile',
+        'b.md',
+        'escaped.yaml',
+        'folded.yaml',
+        'quoted.yaml',
+      ]),
+    );
   });
 });
 

@@ -1,4 +1,5 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { FileHandle, open } from 'node:fs/promises';
 import path from 'node:path';
 import {
   Document,
@@ -23,6 +24,31 @@ const MAX_FILE_BYTES = 1024 * 1024;
 /** Stop walking after this many entries, so a huge directory cannot stall a task. */
 const MAX_ENTRIES = 5000;
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
+
+const OPEN_FLAGS =
+  constants.O_RDONLY |
+  (constants.O_NOFOLLOW ?? 0) |
+  (constants.O_NONBLOCK ?? 0);
+
+/**
+ * The `size` bytes of an open file, as `readFile` reads them (it also stops at the size its
+ * stat gave), without the second stat `readFile` would make.
+ */
+async function readAll(handle: FileHandle, size: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  let length = 0;
+  while (length < size) {
+    const { bytesRead } = await handle.read(
+      buffer,
+      length,
+      size - length,
+      length,
+    );
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
 
 /**
  * Reads every text file under `root` without following symbolic links: a link is listed as
@@ -71,17 +97,32 @@ export async function loadValidationInput(
   }
 
   async function read(relative: string): Promise<WorkspaceFile | SkippedFile> {
-    const absolute = path.join(root, relative);
-    // Looked at again right before reading: a file swapped for a link meanwhile is not followed.
-    const stat = await lstat(absolute);
-    if (stat.isSymbolicLink())
-      return { path: relative, reason: 'symbolic link (not followed)' };
-    if (!stat.isFile()) return { path: relative, reason: 'not a regular file' };
-    if (stat.size > MAX_FILE_BYTES)
-      return { path: relative, reason: `larger than ${MAX_FILE_BYTES} bytes` };
-    const bytes = await readFile(absolute);
-    if (bytes.includes(0)) return { path: relative, reason: 'binary file' };
-    return { path: relative, content: bytes.toString('utf8') };
+    let handle: FileHandle;
+    try {
+      // A file swapped for a link since the listing is refused by open itself (O_NOFOLLOW), not
+      // followed; a FIFO swapped in cannot hold the open (O_NONBLOCK).
+      handle = await open(path.join(root, relative), OPEN_FLAGS);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+        return { path: relative, reason: 'symbolic link (not followed)' };
+      throw error;
+    }
+    try {
+      // What is read is what was opened: the checks look at the open file, not at the path.
+      const stat = await handle.stat();
+      if (!stat.isFile())
+        return { path: relative, reason: 'not a regular file' };
+      if (stat.size > MAX_FILE_BYTES)
+        return {
+          path: relative,
+          reason: `larger than ${MAX_FILE_BYTES} bytes`,
+        };
+      const bytes = await readAll(handle, stat.size);
+      if (bytes.includes(0)) return { path: relative, reason: 'binary file' };
+      return { path: relative, content: bytes.toString('utf8') };
+    } finally {
+      await handle.close();
+    }
   }
 
   const results = await Promise.all(
@@ -182,11 +223,44 @@ export function segmentsOf(input: ValidationInput): Segment[] {
 
 function computeSegments(input: ValidationInput): Segment[] {
   const segments: Segment[] = [];
-  for (const file of input.files.values()) {
-    if (isYamlFile(file.path)) segments.push(...yamlSegments(file));
-    else if (isMarkdownFile(file.path))
-      segments.push(...markdownSegments(file));
-    else segments.push(...lineSegments(file));
+  for (const file of input.files.values()) segments.push(...fileSegments(file));
+  return segments;
+}
+
+function fileSegments(file: WorkspaceFile): Segment[] {
+  if (isYamlFile(file.path)) return yamlSegments(file);
+  if (isMarkdownFile(file.path)) return markdownSegments(file);
+  return lineSegments(file);
+}
+
+const referenceSegmentsCache = new WeakMap<ValidationInput, Segment[]>();
+
+/**
+ * Whether any segment of a file can contain `ref+` (which `secretref+` ends in): segments are
+ * the file's lines, or for YAML its scalars and comment lines. Folding joins YAML lines with a
+ * space, so a scalar spells `ref+` only as written or through an escape of a double-quoted
+ * string, which needs a backslash.
+ */
+function couldHoldAReference(file: WorkspaceFile): boolean {
+  return (
+    file.content.includes('ref+') ||
+    (isYamlFile(file.path) && file.content.includes('\\'))
+  );
+}
+
+/**
+ * The segments of the files that can hold a vals reference ({@link segmentsOf} restricted to
+ * them), for the rules that look for references: most YAML files of a kit have none and are
+ * then not parsed for them. Computed once per input.
+ */
+export function referenceSegmentsOf(input: ValidationInput): Segment[] {
+  let segments = referenceSegmentsCache.get(input);
+  if (!segments) {
+    segments = [];
+    for (const file of input.files.values()) {
+      if (couldHoldAReference(file)) segments.push(...fileSegments(file));
+    }
+    referenceSegmentsCache.set(input, segments);
   }
   return segments;
 }

@@ -69,6 +69,32 @@ describe('unifiCloudflare:catalog:checkName', () => {
     );
   });
 
+  it('in a dry run after registration, does not ask the catalog: the dry run registered nothing', async () => {
+    const catalog = catalogServiceMock({ entities: [] });
+    const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
+    const ctx = {
+      ...createMockActionContext({
+        input: {
+          entityRef: 'resource:default/homelab-dns',
+          origin:
+            'url:https://github.com/acme/homelab-dns/blob/main/catalog-info.yaml',
+        },
+      }),
+      isDryRun: true,
+    };
+    await createCheckNameAction({
+      catalog,
+      auth: mockServices.auth(),
+    }).handler(ctx);
+    expect(getEntityByRef).not.toHaveBeenCalled();
+    await expect(
+      createCheckNameAction({ catalog, auth: mockServices.auth() }).handler({
+        ...ctx,
+        input: { entityRef: 'homelab dns', origin: ctx.input.origin },
+      }),
+    ).rejects.toThrow(/kind:namespace\/name/);
+  });
+
   it('refuses an entity reference that is not kind:namespace/name', async () => {
     await expect(
       action().handler(

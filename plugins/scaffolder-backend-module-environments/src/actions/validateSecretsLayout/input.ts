@@ -82,6 +82,9 @@ export interface ValidateSecretsLayoutInput {
   items: typeof DEFAULT_ITEMS;
 }
 
+/** The input schema, built on first use: building it costs more than a parse. */
+let schema: z.ZodTypeAny | undefined;
+
 /**
  * Parses the action's input with its schema (the scaffolder only checks the JSON Schema): the
  * action and the CLI's in-process run both go through this, so both refuse the same input with
@@ -92,11 +95,10 @@ export function parseValidateSecretsLayoutInput(
 ):
   | { success: true; data: ValidateSecretsLayoutInput }
   | { success: false; message: string } {
-  const parsed = z
-    .object(
-      Object.fromEntries(Object.entries(inputShape).map(([k, f]) => [k, f(z)])),
-    )
-    .safeParse(input);
+  schema ??= z.object(
+    Object.fromEntries(Object.entries(inputShape).map(([k, f]) => [k, f(z)])),
+  );
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     return {
       success: false,

@@ -4,6 +4,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadTestKits } from '../../__testUtils__/kits';
+import { renderEnvironment } from '../../kits/render';
 import { canonicalValues } from '../../__testUtils__/values';
 import { createRenderEnvironmentAction } from '../renderEnvironment/renderEnvironment';
 import { createValidateSecretsLayoutAction } from './validateSecretsLayout';
@@ -103,6 +104,15 @@ describe('createValidateSecretsLayoutAction', () => {
   const append = async (p: string, text: string) =>
     writeFile(file(p), `${await read(p).catch(() => '')}${text}`);
   const lineCount = async (p: string) => (await read(p)).split('\n').length;
+  /** Finds the (1-based) line of the Makefile that holds a text, failing the test if none does. */
+  async function makefileLines() {
+    const lines = (await read('Makefile')).split('\n');
+    return (text: string) => {
+      const at = lines.findIndex(l => l.includes(text)) + 1;
+      if (at === 0) throw new Error(`test setup: ${text} not in the Makefile`);
+      return at;
+    };
+  }
 
   it('passes on the rendered production kit and outputs its references (never a value)', async () => {
     await renderKit();
@@ -232,7 +242,10 @@ describe('createValidateSecretsLayoutAction', () => {
   const broken: {
     name: string;
     change: () => Promise<void>;
-    expected: (string | RegExp)[];
+    /** The lines, or a function of where text is in the changed Makefile (the kit's lines move). */
+    expected:
+      | (string | RegExp)[]
+      | ((makefileLine: (text: string) => number) => (string | RegExp)[]);
   }[] = [
     {
       name: 'layout: a literal AWS secret key in backend.yaml.tmpl (also a plaintext secret)',
@@ -457,8 +470,10 @@ describe('createValidateSecretsLayoutAction', () => {
           'Makefile',
           '\ntoken:\n\tvals get ref+file://$(HOME)/.cf-token\n',
         ),
-      expected: [
-        /^Makefile:102 \[forbiddenProviders\] "ref\+file:\/\/…" uses the vals provider ref\+file/,
+      expected: at => [
+        new RegExp(
+          `^Makefile:${at('vals get ref+file://')} \\[forbiddenProviders\\] "ref\\+file://…" uses the vals provider ref\\+file`,
+        ),
       ],
     },
     {
@@ -505,8 +520,10 @@ describe('createValidateSecretsLayoutAction', () => {
           'UNIFI_AUTH_ARGS := --unifi-api-key=env:UNIFI_API_KEY',
           `UNIFI_AUTH_ARGS := --unifi-api-key=env:UNIFI_API_KEY\nCF := ${CF_TOKEN}`,
         ),
-      expected: [
-        /^Makefile:35 \[plaintextSecrets\] a Cloudflare-API-token-like string \(Yh3k…\) is in plain text/,
+      expected: at => [
+        new RegExp(
+          `^Makefile:${at('CF := ')} \\[plaintextSecrets\\] a Cloudflare-API-token-like string \\(Yh3k…\\) is in plain text`,
+        ),
       ],
     },
     {
@@ -560,8 +577,10 @@ describe('createValidateSecretsLayoutAction', () => {
     {
       name: 'makefileSecrets: backend.yaml rendered with the default umask',
       change: () => edit('Makefile', '( umask 077 && vals eval', '( vals eval'),
-      expected: [
-        /^Makefile:62 \[makefileSecrets\] backend\.yaml is written with the default umask, so the rendered secrets are readable by other users/,
+      expected: at => [
+        new RegExp(
+          `^Makefile:${at('vals eval -f $(BACKEND_TEMPLATE)')} \\[makefileSecrets\\] backend\\.yaml is written with the default umask, so the rendered secrets are readable by other users`,
+        ),
       ],
     },
     {
@@ -574,9 +593,13 @@ describe('createValidateSecretsLayoutAction', () => {
           '\t$(call with_secrets,deploy $(DAGGER_ARGS))\n\trm -f backend.yaml\n',
         );
       },
-      expected: [
-        /^Makefile:62 \[makefileSecrets\] backend\.yaml is written without a trap that removes it when the shell exits/,
-        /^Makefile:86 \[makefileSecrets\] this rm -f backend\.yaml runs only if the recipe gets that far/,
+      expected: at => [
+        new RegExp(
+          `^Makefile:${at('vals eval -f $(BACKEND_TEMPLATE)')} \\[makefileSecrets\\] backend\\.yaml is written without a trap that removes it when the shell exits`,
+        ),
+        new RegExp(
+          `^Makefile:${at('\trm -f backend.yaml')} \\[makefileSecrets\\] this rm -f backend\\.yaml runs only if the recipe gets that far`,
+        ),
       ],
     },
     {
@@ -587,8 +610,10 @@ describe('createValidateSecretsLayoutAction', () => {
           '$(call with_secrets,plan $(DAGGER_ARGS) export --path=./plan-output)',
           '$(call with_secrets,plan $(DAGGER_ARGS) export --path=./plan-output) || true',
         ),
-      expected: [
-        /^Makefile:81 \[makefileSecrets\] "\|\| true" makes a failed plan look like success — remove "\|\| true"/,
+      expected: at => [
+        new RegExp(
+          `^Makefile:${at(') || true')} \\[makefileSecrets\\] "\\|\\| true" makes a failed plan look like success — remove "\\|\\| true"`,
+        ),
       ],
     },
   ];
@@ -596,10 +621,12 @@ describe('createValidateSecretsLayoutAction', () => {
   it.each(broken.map(b => [b.name, b] as const))('%s', async (_, b) => {
     await renderKit();
     await b.change();
+    const expected =
+      typeof b.expected === 'function'
+        ? b.expected(await makefileLines())
+        : b.expected;
     const lines = await violations();
-    expect(lines).toEqual(
-      b.expected.map(e => expect.stringMatching(exactly(e))),
-    );
+    expect(lines).toEqual(expected.map(e => expect.stringMatching(exactly(e))));
   });
 
   it('reports every problem of a directory at once, sorted by file then line, in one InputError', async () => {
@@ -618,7 +645,7 @@ describe('createValidateSecretsLayoutAction', () => {
       '.env.example:7 [plaintextSecrets]',
       '.env.example:7 [plaintextSecrets]',
       '.gitignore:0 [gitignore]',
-      'Makefile:62 [makefileSecrets]',
+      `Makefile:${(await makefileLines())('vals eval -f $(BACKEND_TEMPLATE)')} [makefileSecrets]`,
       'SECRETS.md:18 [secretsDoc]',
       'SECRETS.md:19 [secretsDoc]',
       'SECRETS.md:65 [secretsDoc]',
@@ -678,6 +705,10 @@ describe('createValidateSecretsLayoutAction', () => {
 
   it('keeps line numbers exact for files grown by the test helpers', async () => {
     await renderKit();
-    expect(await lineCount('Makefile')).toBe(100);
+    const kit = renderEnvironment(
+      { ...canonicalValues.production },
+      { kits: await loadTestKits(), kitVersion: '9.9.9' },
+    ).files.find(f => f.path === 'Makefile')!.content;
+    expect(await lineCount('Makefile')).toBe(kit.split('\n').length);
   });
 });

@@ -2,7 +2,7 @@ import { valsRef } from '../references';
 import { findReferenceCandidates } from './referenceSyntax';
 import { vocabulary } from './masking';
 import { Rule, ValidationInput, Violation } from './types';
-import { segmentsOf } from '../validationInput';
+import { referenceSegmentsOf } from '../validationInput';
 
 /** Why a provider other than 1Password is dangerous here, for the messages. */
 const WHY: Record<string, string> = {
@@ -35,7 +35,7 @@ export const forbiddenProviders: Rule = async (input: ValidationInput) => {
   );
   const violations: Violation[] = [];
   const names = vocabulary(input.expected);
-  for (const segment of segmentsOf(input)) {
+  for (const segment of referenceSegmentsOf(input)) {
     if (segment.kind !== 'value') continue;
     const candidates = findReferenceCandidates(segment.text);
     candidates.forEach((candidate, i) => {

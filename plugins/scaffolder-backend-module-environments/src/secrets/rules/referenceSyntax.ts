@@ -1,6 +1,6 @@
 import { matchesRule } from '../../parameters/fieldRules';
 import { SecretsProvider } from '../references';
-import { segmentsOf } from '../validationInput';
+import { referenceSegmentsOf } from '../validationInput';
 import { Rule, ValidationInput, Violation } from './types';
 import { vocabulary, Vocabulary } from './masking';
 
@@ -314,7 +314,7 @@ export function formatReference(r: OnePasswordReference): string {
 export const referenceSyntax: Rule = async (input: ValidationInput) => {
   const violations: Violation[] = [];
   const names = vocabulary(input.expected);
-  for (const segment of segmentsOf(input)) {
+  for (const segment of referenceSegmentsOf(input)) {
     if (segment.kind !== 'value') continue;
     for (const candidate of findReferenceCandidates(segment.text)) {
       if (candidate.prefix !== 'ref' || candidate.nested) continue;
