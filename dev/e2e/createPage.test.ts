@@ -1,10 +1,13 @@
 /**
- * The Create page in a real browser: for each template, fill the form as a person would, see
- * the form refuse a bad zone and a bad MAC address in sentences (no pattern text anywhere on the
- * page), paste the controller's URL into the host field and other values with blanks around
- * them, see the run refuse a public hostname outside the zone (a cross-field rule only the render
- * action checks), fix it, review, create, watch the task finish, and check the local git
- * repository (normalised values in its answers file) and the catalog entity it produced.
+ * The Create page in a real browser: for each template, fill the form as a person would, with two
+ * devices (the second one added with the list's add button, with two MAC addresses, an alias and
+ * an https service whose certificate the tunnel does not check), see the form refuse a bad zone
+ * and a bad MAC address in sentences (no pattern text anywhere on the page), paste the
+ * controller's URL into the host field and other values with blanks around them, see the run
+ * refuse a public hostname outside the zone (a cross-field rule only the render action checks),
+ * fix it, review, create, watch the task finish, and check the local git repository (normalised
+ * values in its answers file, both devices and their tunnels in kcl/main.k) and the catalog
+ * entity it produced.
  *
  * Run with `npm run test:browser`. Needs Debian's chromium at /usr/bin/chromium (or
  * CHROMIUM_PATH). Screenshots of every page go to artifacts/browser/.
@@ -15,7 +18,8 @@ import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Locator, Page } from 'playwright-core';
+import { parse } from 'yaml';
 import { kitManifest } from '../../plugins/scaffolder-backend-module-environments/src/kits/manifest';
 import { ARTIFACTS, Stack, startStack } from './stack';
 
@@ -51,6 +55,55 @@ async function assertNoPatternText(page: Page, where: string) {
     null,
     `${where}: the page shows pattern text ${JSON.stringify(found?.[0])} in ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 80), (found?.index ?? 0) + 80))}`,
   );
+}
+
+/**
+ * The add button of a list on the form, by the list's id (`root_devices_1_macAddresses`). rjsf's
+ * Material UI theme draws a list as a Paper holding its title, its entries and, last, its own add
+ * button: the innermost Paper around the title is the list's, and the last add button in it is
+ * its own (those of lists inside its entries come before).
+ */
+function addButton(page: Page, list: string): Locator {
+  return page
+    .locator('.MuiPaper-root', { has: page.locator(`#${list}__title`) })
+    .last()
+    .locator('button.array-item-add')
+    .last();
+}
+
+/** What the answers file records for the two devices the form is filled with. */
+function expectedDevices(publicHostname: string) {
+  return [
+    {
+      hostname: 'media-server',
+      macAddresses: ['aa:bb:cc:dd:ee:ff'],
+      services: [
+        {
+          name: 'jellyfin',
+          port: 8096,
+          protocol: 'http',
+          distribution: 'both',
+          publicHostname,
+          noTlsVerify: false,
+        },
+      ],
+    },
+    {
+      hostname: 'nas',
+      macAddresses: ['aa:bb:cc:00:00:01', 'aa:bb:cc:00:00:02'],
+      aliases: ['storage'],
+      services: [
+        {
+          name: 'nas-admin',
+          port: 5001,
+          protocol: 'https',
+          distribution: 'both',
+          publicHostname: 'nas.example.com',
+          noTlsVerify: true,
+        },
+      ],
+    },
+  ];
 }
 
 describe('the Create page in Chromium', { concurrency: false }, () => {
@@ -93,8 +146,13 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
 
   after(async () => {
     await browser?.close();
+    const restarts = stack?.restarts() ?? 0;
     await stack?.stop();
     for (const line of timings) console.log(`# ${line}`);
+    if (restarts > 0)
+      console.log(
+        `# the backend restarted ${restarts} time(s) during the run because files of the package changed (see artifacts/browser/stack.log); a restart ends running tasks and empties the catalog, so rerun on a quiet tree`,
+      );
   });
 
   it('signs in as guest and lists the four templates on the Create page', async () => {
@@ -171,17 +229,42 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
       await page.locator('#root_zoneName').fill(' example.com\t');
       await next();
 
-      // Page 3: a MAC address with five parts is refused by the form, and so is skipping the TLS
-      // check of an http service (a rule across the fields of a service), each in a sentence.
-      await page.locator('#root_deviceHostname').fill('media-server');
-      await page.locator('#root_deviceMac').fill('aa:bb:cc:dd:ee');
-      await page.locator('#root_services_0_name').fill('jellyfin');
-      await page.locator('#root_services_0_port').fill('8096');
+      // Page 3, two devices. The first: a MAC address with five parts is refused by the form, and
+      // so is skipping the TLS check of an http service (a rule across the fields of a service),
+      // each in a sentence.
+      await page.locator('#root_devices_0_hostname').fill('media-server');
+      await page
+        .locator('#root_devices_0_macAddresses_0')
+        .fill('aa:bb:cc:dd:ee');
+      await page.locator('#root_devices_0_services_0_name').fill('jellyfin');
+      await page.locator('#root_devices_0_services_0_port').fill('8096');
       // Passes the hostname pattern, but lies outside the zone: only the render action sees it.
       await page
-        .locator('#root_services_0_publicHostname')
+        .locator('#root_devices_0_services_0_publicHostname')
         .fill('media.example.org');
-      await page.locator('#root_services_0_noTlsVerify').check();
+      await page.locator('#root_devices_0_services_0_noTlsVerify').check();
+      // The second device, added with the devices list's button: two network interfaces written
+      // in two other notations (one pasted with blanks), an alias, and an https admin page with a
+      // self-signed certificate, so the tunnel skips its TLS check.
+      await addButton(page, 'root_devices').click();
+      await page.locator('#root_devices_1_hostname').fill('nas');
+      await page
+        .locator('#root_devices_1_macAddresses_0')
+        .fill(' AA-BB-CC-00-00-01 ');
+      await addButton(page, 'root_devices_1_macAddresses').click();
+      await page
+        .locator('#root_devices_1_macAddresses_1')
+        .fill('aabb.cc00.0002');
+      await addButton(page, 'root_devices_1_aliases').click();
+      await page.locator('#root_devices_1_aliases_0').fill('storage');
+      await page.locator('#root_devices_1_services_0_name').fill('nas-admin');
+      await page.locator('#root_devices_1_services_0_port').fill('5001');
+      await page.locator('#root_devices_1_services_0_protocol').click();
+      await page.getByRole('option', { name: 'https', exact: true }).click();
+      await page
+        .locator('#root_devices_1_services_0_publicHostname')
+        .fill('nas.example.com');
+      await page.locator('#root_devices_1_services_0_noTlsVerify').check();
       await next();
       await page
         .getByText(/must be a MAC address .*, for example "aa:bb:cc:dd:ee:ff"/)
@@ -195,9 +278,12 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
         .waitFor();
       await screenshot(`${env}-mac-error`);
       await assertNoPatternText(page, `${env}: MAC and TLS errors`);
-      await page.locator('#root_services_0_noTlsVerify').uncheck();
+      await page.locator('#root_devices_0_services_0_noTlsVerify').uncheck();
       // Cisco's notation, upper case: saved lower-case with colons.
-      await page.locator('#root_deviceMac').fill('AABB.CCDD.EEFF');
+      await page
+        .locator('#root_devices_0_macAddresses_0')
+        .fill('AABB.CCDD.EEFF');
+      await screenshot(`${env}-devices`);
       await next();
 
       if (env !== 'development') {
@@ -245,11 +331,17 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
       await next();
       await next();
       assert.equal(
-        await page.locator('#root_services_0_publicHostname').inputValue(),
+        await page
+          .locator('#root_devices_0_services_0_publicHostname')
+          .inputValue(),
         'media.example.org',
       );
+      assert.equal(
+        await page.locator('#root_devices_1_macAddresses_1').inputValue(),
+        'aabb.cc00.0002',
+      );
       await page
-        .locator('#root_services_0_publicHostname')
+        .locator('#root_devices_0_services_0_publicHostname')
         .fill('media.example.com');
       await next();
       if (env !== 'development') await next();
@@ -304,18 +396,54 @@ describe('the Create page in Chromium', { concurrency: false }, () => {
         );
       }
       assert.equal(await git('status', '--porcelain'), '');
-      const answers = await git('show', 'main:.environment-answers.yaml');
-      assert.match(answers, /publishTarget: "local"/);
-      assert.match(answers, /publicHostname: "media\.example\.com"/);
-      assert.match(answers, /deviceMac: "aa:bb:cc:dd:ee:ff"/);
-      // The pasted controller URL became host and port; the blanks around values are gone.
-      assert.match(answers, /unifiHost: "10\.20\.0\.1"/);
-      assert.match(answers, /unifiPort: 8443/);
-      assert.match(answers, /zoneName: "example\.com"/);
-      assert.match(answers, /noTlsVerify: false/);
+      const answers = parse(
+        await git('show', 'main:.environment-answers.yaml'),
+      ).values;
+      assert.equal(answers.publishTarget, 'local');
+      // The pasted controller URL became host and port; the blanks around values are gone, and
+      // every MAC address is written lower-case with colons.
+      assert.equal(answers.unifiHost, '10.20.0.1');
+      assert.equal(answers.unifiPort, 8443);
+      assert.equal(answers.zoneName, 'example.com');
+      assert.equal(
+        answers.cloudflareAccountId,
+        '0123456789abcdef0123456789abcdef',
+      );
+      assert.deepEqual(answers.devices, expectedDevices('media.example.com'));
+
+      // kcl/main.k: one UniFi entity per device with an endpoint per MAC address and the alias,
+      // and one tunnel per device, keyed by its first MAC address.
+      const mainK = await git('show', 'main:kcl/main.k');
+      const entities = mainK.split('unifi.UniFiEntity {').slice(1);
+      assert.equal(entities.length, 2, mainK);
+      assert.match(entities[0], /friendly_hostname = "media-server"/);
+      assert.match(entities[0], /mac_address = "aa:bb:cc:dd:ee:ff"/);
+      assert.match(entities[1], /friendly_hostname = "nas"/);
+      assert.match(entities[1], /mac_address = "aa:bb:cc:00:00:01"/);
+      assert.match(entities[1], /mac_address = "aa:bb:cc:00:00:02"/);
+      assert.match(entities[1], /"storage\.internal\.lan"/);
+      const tunnels = mainK.split('cloudflare.CloudflareTunnel {').slice(1);
+      assert.equal(tunnels.length, 2, mainK);
       assert.match(
-        answers,
-        /cloudflareAccountId: "0123456789abcdef0123456789abcdef"/,
+        mainK,
+        new RegExp(
+          `"aa:bb:cc:dd:ee:ff": cloudflare\\.CloudflareTunnel \\{\\s*tunnel_name = "${c.name}-media-server"`,
+        ),
+      );
+      assert.match(
+        mainK,
+        new RegExp(
+          `"aa:bb:cc:00:00:01": cloudflare\\.CloudflareTunnel \\{\\s*tunnel_name = "${c.name}-nas"`,
+        ),
+      );
+      assert.match(tunnels[1], /no_tls_verify = True/);
+      // Development skips every origin's check by default (skipTlsVerify); the others only the
+      // one chosen in the form.
+      assert.match(
+        tunnels[0],
+        env === 'development'
+          ? /no_tls_verify = True/
+          : /no_tls_verify = False/,
       );
 
       // The entity in the catalog, through the API and on its page. The catalog ingests a new

@@ -33,6 +33,11 @@ export interface Stack {
   guestToken(): Promise<string>;
   /** GET on the backend with the guest token; parsed JSON. */
   api(route: string): Promise<{ status: number; body: any }>;
+  /**
+   * How often the backend restarted since it first served: `backstage-cli package start` restarts
+   * it whenever a file of the package changes, which ends running tasks and empties the catalog.
+   */
+  restarts(): number;
   stop(): Promise<void>;
 }
 
@@ -93,6 +98,12 @@ export async function startStack(): Promise<Stack> {
   );
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
+  let restarts = 0;
+  let ready = false;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    if (ready && chunk.toString().includes('Change detected, restarting'))
+      restarts++;
+  });
   const exited = new Promise<void>(resolve =>
     child.once('exit', () => resolve()),
   );
@@ -137,7 +148,6 @@ export async function startStack(): Promise<Stack> {
 
   try {
     const deadline = Date.now() + 300_000;
-    let ready = false;
     while (!ready) {
       if (child.exitCode !== null)
         throw new Error(
@@ -176,6 +186,7 @@ export async function startStack(): Promise<Stack> {
     startSeconds,
     guestToken,
     api,
+    restarts: () => restarts,
     stop,
   };
 }

@@ -23,6 +23,8 @@ export {
   parameterSchema,
   parseParameters,
   type EnvironmentParameters,
+  type EnvironmentDevice,
+  type EnvironmentService,
   type Environment,
   type ParameterProblem,
   type ParseResult,

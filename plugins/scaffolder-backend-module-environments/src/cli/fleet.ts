@@ -33,8 +33,12 @@ class UsageError extends Error {}
 
 const CHECK_USAGE = 'Usage: npm run scaffold -- check <repo-dir>... [--json]';
 const UPGRADE_USAGE = `Usage: npm run scaffold -- upgrade <repo-dir> [--values changes.yaml] [--to <kit-version>] [--allow-dirty]
-  --values       a YAML mapping of answer changes: field: value (null removes an optional field),
-                 addServices: [ ... ] appends services
+  --values       a YAML mapping of answer changes: field: value (a list replaces the list, null
+                 removes an optional field); addDevices: [ ... ] appends devices, each
+                 {hostname, macAddresses, aliases, services}; addServices: [ ... ] appends
+                 services, each with device: <hostname of the device that runs it> (may be left
+                 out when the environment has one device), for example
+                 addServices: [{name: photos, port: 2283, publicHostname: photos.example.com, device: nas}]
   --to           the kit version to move to (default: this package's)
   --allow-dirty  merge even though the git working tree has uncommitted changes`;
 

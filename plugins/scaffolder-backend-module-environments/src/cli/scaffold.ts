@@ -73,6 +73,8 @@ const USAGE = `Usage:
   npm run scaffold -- <development|staging|production> --values <file.yaml> --out <dir>
   npm run scaffold -- <development|staging|production> --values <file.yaml> --check <dir>
   npm run scaffold -- --answers <repo>/.environment-answers.yaml --check <repo>
+                    (re-renders with this package's kit: for a repository an older kit made,
+                    use check, which compares with the kit version it records)
   npm run scaffold -- check <repo>... [--json]
   npm run scaffold -- upgrade <repo> [options]
 Options:

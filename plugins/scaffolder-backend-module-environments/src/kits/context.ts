@@ -1,5 +1,5 @@
 import { repositoryParts } from '../parameters/repoUrl';
-import { EnvironmentParameters } from '../parameters/model';
+import { EnvironmentParameters, tunnelNameOf } from '../parameters/model';
 import { referencesByItem, secretReferences } from '../secrets/references';
 
 /** Identifies the template and kit version that rendered a repository. */
@@ -31,6 +31,23 @@ function stateBackendOf(
 }
 
 /**
+ * The state keys of the UniFi-only and Cloudflare-only runs. The module runs a different
+ * Terraform root module for them (unifi-dns or cloudflare-tunnel instead of glue), whose resource
+ * addresses differ from the full run's: sharing the full run's state would make Terraform plan to
+ * destroy everything the other root created. So each kind of run keeps its own state.
+ */
+function partialStateKeysOf(stateKey: string | undefined) {
+  if (stateKey === undefined) return undefined;
+  const stem = stateKey.endsWith('.tfstate')
+    ? stateKey.slice(0, -'.tfstate'.length)
+    : stateKey;
+  return {
+    unifi: `${stem}.unifi-only.tfstate`,
+    cloudflare: `${stem}.cloudflare-only.tfstate`,
+  };
+}
+
+/**
  * Everything a kit template may read. Values come from validated parameters; the kits escape
  * each one for the format they write.
  */
@@ -38,24 +55,39 @@ export function buildContext(
   p: EnvironmentParameters,
   template: TemplateIdentity,
 ) {
-  const unifiServices = p.services.filter(
-    s => s.distribution !== 'cloudflare_only',
-  );
-  const services = p.services.map(s => {
-    const internalHostname = `${s.name}.${p.internalDomain}`;
-    // cloudflare_only services get no local DNS name of their own; reach them through the device.
-    const originHost =
-      s.distribution === 'cloudflare_only'
-        ? `${p.deviceHostname}.${p.internalDomain}`
-        : internalHostname;
+  const devices = p.devices.map(device => {
+    const fqdn = `${device.hostname}.${p.internalDomain}`;
+    const services = device.services.map(s => {
+      const internalHostname = `${s.name}.${p.internalDomain}`;
+      // cloudflare_only services get no local DNS name of their own; reach them through the device.
+      const originHost =
+        s.distribution === 'cloudflare_only' ? fqdn : internalHostname;
+      return {
+        ...s,
+        device: device.hostname,
+        internalHostname,
+        publishedLocally: s.distribution !== 'cloudflare_only',
+        publishedPublicly: s.distribution !== 'unifi_only',
+        localServiceUrl: `${SCHEMES[s.protocol]}://${originHost}:${s.port}`,
+      };
+    });
+    const tunnelServices = services.filter(s => s.publishedPublicly);
     return {
-      ...s,
-      internalHostname,
-      publishedLocally: s.distribution !== 'cloudflare_only',
-      publishedPublicly: s.distribution !== 'unifi_only',
-      localServiceUrl: `${SCHEMES[s.protocol]}://${originHost}:${s.port}`,
+      hostname: device.hostname,
+      fqdn,
+      macAddresses: device.macAddresses,
+      /** The first MAC keys the device's tunnel (upstream: one tunnel per MAC). */
+      mac: device.macAddresses[0],
+      aliases: device.aliases.map(alias => ({
+        name: alias,
+        fqdn: `${alias}.${p.internalDomain}`,
+      })),
+      tunnelName: tunnelNameOf(p.name, device.hostname),
+      services,
+      tunnelServices,
     };
   });
+  const services = devices.flatMap(d => d.services);
   const references = secretReferences(p);
   const repoLink = repositoryUrl(p.repoUrl);
   const github = repoLink?.startsWith('https://github.com/')
@@ -71,17 +103,12 @@ export function buildContext(
       repositoryUrl: UPSTREAM_REPOSITORY_URL,
     },
     unifiUrl: `https://${p.unifiHost}:${p.unifiPort}`,
-    device: {
-      hostname: p.deviceHostname,
-      fqdn: `${p.deviceHostname}.${p.internalDomain}`,
-      mac: p.deviceMac,
-      tunnelName: `${p.name}-${p.deviceHostname}`
-        .slice(0, 63)
-        .replace(/-+$/, ''),
-    },
+    devices,
+    /** The devices with at least one public service: each gets its own tunnel. */
+    tunnels: devices.filter(d => d.tunnelServices.length > 0),
     services,
-    unifiServices,
     tunnelServices: services.filter(s => s.publishedPublicly),
+    partialStateKeys: partialStateKeysOf(p.stateKey),
     stateBackend: stateBackendOf(p),
     secretsModel:
       p.environment === 'production' ? '1password-vals' : 'env-file',

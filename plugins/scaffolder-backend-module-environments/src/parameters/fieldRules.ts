@@ -160,7 +160,8 @@ export const rules = {
   },
   stateKey: {
     pattern: '^(?!/)(?!.*/$)(?!.*//)(?!(?:.*/)?\\.+(?:/|$))[A-Za-z0-9._/-]+$',
-    maxLength: 1024,
+    // S3 keys end at 1024 bytes; the UniFi-only and Cloudflare-only runs add ".cloudflare-only".
+    maxLength: 1000,
     rule: 'an S3 object key of letters, digits, dots, hyphens, underscores and slashes, without a leading or trailing slash, empty or dot-only segments',
     example: 'unifi-cloudflare-glue/staging/homelab-dns/terraform.tfstate',
   },

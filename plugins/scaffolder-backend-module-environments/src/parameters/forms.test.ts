@@ -1,5 +1,6 @@
 /**
- * Keeps the three template.yaml forms and the parameter model in step.
+ * Keeps the three template.yaml forms (and the upgrade form's services) and the parameter model
+ * in step.
  *
  * The forms are checked by JSON Schema (in the browser, and by the scaffolder backend with
  * the `jsonschema` package when a task is created), the render action by the zod model. A
@@ -14,8 +15,17 @@ import { Schema, validate } from 'jsonschema';
 import { parse } from 'yaml';
 import { canonicalValues } from '../__testUtils__/values';
 import {
+  ALIASES_MAX_MESSAGE,
+  DEVICES_MAX_MESSAGE,
+  DEVICES_MIN_MESSAGE,
   ENVIRONMENTS,
   Environment,
+  MACS_MAX_MESSAGE,
+  MACS_MIN_MESSAGE,
+  MAX_ALIASES,
+  MAX_DEVICES,
+  MAX_MACS,
+  MAX_SERVICES,
   parameterShape,
   parseParameters,
   SERVICES_MAX_MESSAGE,
@@ -39,18 +49,15 @@ type Values = Record<string, any>;
 
 const TEMPLATES_ROOT = path.resolve(__dirname, '../../../../templates');
 
-function loadTemplate(environment: Environment): Json {
-  const file = path.join(
-    TEMPLATES_ROOT,
-    `${environment}-environment`,
-    'template.yaml',
-  );
+function loadTemplate(name: string): Json {
+  const file = path.join(TEMPLATES_ROOT, name, 'template.yaml');
   return parse(readFileSync(file, 'utf8'));
 }
 
 const templates = Object.fromEntries(
-  ENVIRONMENTS.map(env => [env, loadTemplate(env)]),
+  ENVIRONMENTS.map(env => [env, loadTemplate(`${env}-environment`)]),
 ) as Record<Environment, Json>;
+const upgradeTemplate = loadTemplate('upgrade-environment');
 
 function pages(template: Json): Json[] {
   return template.spec.parameters;
@@ -81,11 +88,45 @@ function formFields(template: Json): Map<string, Json> {
   return fields;
 }
 
-/** A field's schema; `services[].name` reaches into the service items. */
+/**
+ * A field's schema by its form path: `devices[].services[].name` reaches into the device items,
+ * then into their service items; a trailing `[]` (`devices[].macAddresses[]`) is the schema of
+ * one entry of a list.
+ */
 function fieldSchema(template: Json, field: string): Json | undefined {
-  const [top, sub] = field.split('[].');
-  const schema = formFields(template).get(top);
-  return sub === undefined ? schema : schema?.items?.properties?.[sub];
+  const [top, ...rest] = field.split('.');
+  let schema = formFields(template).get(top.replace(/\[\]$/, ''));
+  if (top.endsWith('[]')) schema = schema?.items;
+  for (const part of rest) {
+    schema = schema?.properties?.[part.replace(/\[\]$/, '')];
+    if (part.endsWith('[]')) schema = schema?.items;
+  }
+  return schema;
+}
+
+/** The schema of one service of a device. */
+function serviceItems(template: Json): Json {
+  return fieldSchema(template, 'devices[].services[]')!;
+}
+
+/**
+ * Every field of a form by its path, nested ones included: the fields of the objects in a list
+ * (`devices[].hostname`) and the entries of a list of values (`devices[].macAddresses[]`).
+ */
+function allFields(template: Json): [string, Json][] {
+  const all: [string, Json][] = [];
+  const visit = (where: string, schema: Json) => {
+    all.push([where, schema]);
+    const items = schema.items;
+    if (items?.type === 'object') {
+      for (const [name, sub] of Object.entries<Json>(items.properties ?? {}))
+        visit(`${where}[].${name}`, sub);
+    } else if (items) {
+      visit(`${where}[]`, items);
+    }
+  };
+  for (const [name, schema] of formFields(template)) visit(name, schema);
+  return all;
 }
 
 /** Validates form values as the scaffolder backend does on /v2/tasks: each page in turn. */
@@ -123,9 +164,7 @@ const COMMON_FIELDS = [
   'glueVersion',
   'terraformVersion',
   'kclVersion',
-  'deviceHostname',
-  'deviceMac',
-  'services',
+  'devices',
   'repoUrl',
   'publishTarget',
 ];
@@ -149,20 +188,20 @@ const EXPECTED_PAGES: Record<Environment, string[]> = {
   development: [
     'About the environment',
     'UniFi and Cloudflare',
-    'Device and services',
+    'Devices and services',
     'Repository',
   ],
   staging: [
     'About the environment',
     'UniFi and Cloudflare',
-    'Device and services',
+    'Devices and services',
     'Terraform state',
     'Repository',
   ],
   production: [
     'About the environment',
     'UniFi and Cloudflare',
-    'Device and services',
+    'Devices and services',
     'Terraform state',
     'Secrets (1Password through vals)',
     'Repository',
@@ -181,10 +220,11 @@ const RULED_FIELDS: Record<string, RuleName> = {
   unifiHost: 'unifiAddress',
   unifiSite: 'unifiSite',
   internalDomain: 'internalDomain',
-  deviceHostname: 'hostnameLabel',
-  deviceMac: 'macAddress',
-  'services[].name': 'hostnameLabel',
-  'services[].publicHostname': 'publicHostname',
+  'devices[].hostname': 'hostnameLabel',
+  'devices[].macAddresses[]': 'macAddress',
+  'devices[].aliases[]': 'hostnameLabel',
+  'devices[].services[].name': 'hostnameLabel',
+  'devices[].services[].publicHostname': 'publicHostname',
   stateBucket: 'stateBucket',
   stateRegion: 'stateRegion',
   stateKey: 'stateKey',
@@ -199,6 +239,102 @@ const RULED_FIELDS: Record<string, RuleName> = {
 /** What a pattern or regex engine would print: anchors, groups, classes, quantifiers, escapes. */
 const REGEX_TEXT =
   /[\^$\\]|\(\?|\[\^|[A-Za-z0-9]-[A-Za-z0-9]\]|\{\d|\]\*|\]\+|\)\?|\)\*|\)\+|must match|subschema|exactly one/;
+
+/** The keywords that refuse a value, each of which needs a sentence in the field's errorMessage. */
+const CONSTRAINING_KEYWORDS = [
+  'pattern',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'if',
+  'oneOf',
+];
+
+/**
+ * Walks a form and checks that every schema with a constraining keyword has a sentence for it as
+ * its errorMessage (ajv-errors, which the Create page runs), that every message is words with an
+ * example and no regex text, and that no schema uses `not` (the scaffolder's server-side check
+ * words it "is of prohibited type [object Object]"). Returns what it saw.
+ */
+function checkMessages(parameters: Json): {
+  constrained: string[];
+  messages: string[];
+} {
+  const constrained: string[] = [];
+  const messages: string[] = [];
+  const walk = (schema: Json, where: string) => {
+    if (!schema || typeof schema !== 'object') return;
+    if (Array.isArray(schema)) {
+      schema.forEach((s, i) => walk(s, `${where}[${i}]`));
+      return;
+    }
+    expect({ where, not: 'not' in schema }).toEqual({ where, not: false });
+    const message = schema.errorMessage;
+    const covers = (keyword: string) =>
+      typeof message === 'string' || typeof message?.[keyword] === 'string';
+    for (const keyword of CONSTRAINING_KEYWORDS) {
+      if (!(keyword in schema)) continue;
+      // A dependency branch's discriminator (locking: {enum: [dynamodb]}) has no keyword of these.
+      constrained.push(`${where}.${keyword}`);
+      expect({ where, keyword, errorMessage: covers(keyword) }).toEqual({
+        where,
+        keyword,
+        errorMessage: true,
+      });
+    }
+    if (typeof message === 'string') messages.push(message);
+    else if (message) messages.push(...Object.values<string>(message));
+    for (const [key, value] of Object.entries(schema)) {
+      if (key !== 'errorMessage' && typeof value === 'object')
+        walk(value, `${where}.${key}`);
+    }
+  };
+  walk(parameters, 'parameters');
+  expect(messages.length).toBeGreaterThan(0);
+  for (const message of messages) {
+    expect({ message, regex: REGEX_TEXT.test(message) }).toEqual({
+      message,
+      regex: false,
+    });
+    expect({ message, example: /for example/.test(message) }).toEqual({
+      message,
+      example: true,
+    });
+  }
+  return { constrained, messages };
+}
+
+/**
+ * ajv-errors replaces only the errors about the service itself with a rule's sentence; a const or
+ * enum on one of its fields inside `then`/`else` would show "must be equal to constant" under that
+ * field unless the field's schema there carries its own sentence. So a branch holds `required`
+ * and `properties` whose every schema has a sentence.
+ */
+function checkServiceRules(items: Json) {
+  expect(items.allOf.length).toBeGreaterThan(0);
+  for (const rule of items.allOf) {
+    expect(typeof rule.errorMessage).toBe('string');
+    for (const branch of [rule.then, rule.else].filter(Boolean)) {
+      const silent = Object.entries<Json>(branch.properties ?? {})
+        .filter(([, schema]) => typeof schema.errorMessage !== 'string')
+        .map(([field]) => field);
+      expect({
+        rule: rule.errorMessage.slice(0, 30),
+        keys: Object.keys(branch).filter(
+          k => k !== 'required' && k !== 'properties',
+        ),
+        silent,
+      }).toEqual({
+        rule: rule.errorMessage.slice(0, 30),
+        keys: [],
+        silent: [],
+      });
+    }
+  }
+}
 
 /** Free-text fields the pickers fill: their widgets produce the value. */
 const PICKER_FIELDS = ['owner', 'system', 'repoUrl'];
@@ -244,9 +380,45 @@ interface FieldCases {
   set?: (values: Values, value: unknown) => void;
 }
 
-function setService(key: string) {
-  return (values: Values, value: unknown) => {
-    values.services[0][key] = value;
+/** Sets a value at a model path such as `devices[0].services[0].name`. */
+function setAt(values: Values, where: string, value: unknown) {
+  const parts = where
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .map(part => (/^\d+$/.test(part) ? Number(part) : part));
+  let target: any = values;
+  for (const part of parts.slice(0, -1)) target = target[part];
+  target[parts[parts.length - 1]] = value;
+}
+
+/** The first service of the first device: the one the service cases replace. */
+function setService(values: Values, service: Values) {
+  values.devices[0].services[0] = service;
+}
+
+/** `count` MAC addresses no canonical device has. */
+function macs(count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) => `02:00:5e:10:00:${i.toString(16).padStart(2, '0')}`,
+  );
+}
+
+/** `count` names no canonical device, alias or service has. */
+function freshNames(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+}
+
+/** A device no canonical device collides with: its own hostname, MAC and local-DNS service. */
+function extraDevice(i: number): Values {
+  return {
+    hostname: `extra-device-${i}`,
+    macAddresses: [
+      `02:00:5e:20:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+    ],
+    services: [
+      { name: `extra-service-${i}`, port: 8080, distribution: 'unifi_only' },
+    ],
   };
 }
 
@@ -263,6 +435,12 @@ const CASES: Record<string, FieldCases> = {
       'a'.repeat(64),
       ...HOSTILE,
     ],
+    // One device: a 63-character name cuts every device's tunnel name <name>-<hostname> to the
+    // same 63 characters, which only the model sees (see "rules across devices").
+    set: (values, value) => {
+      values.name = value;
+      values.devices = values.devices.slice(0, 1);
+    },
   },
   description: {
     // Free text that is rendered inert everywhere: quotes, $, backticks and braces are allowed.
@@ -332,12 +510,14 @@ const CASES: Record<string, FieldCases> = {
       dnsName(254),
       ...HOSTILE,
     ],
-    // Public hostnames must lie inside the zone; keep only a local-DNS service.
+    // Public hostnames must lie inside the zone; keep only local-DNS services.
     set: (values, value) => {
       values.zoneName = value;
-      values.services = [
-        { name: 'grafana', port: 3000, distribution: 'unifi_only' },
-      ];
+      values.devices.forEach((device: Values, i: number) => {
+        device.services = [
+          { name: `local-only-${i}`, port: 3000, distribution: 'unifi_only' },
+        ];
+      });
     },
   },
   cloudflareAccountId: {
@@ -411,9 +591,23 @@ const CASES: Record<string, FieldCases> = {
       ...HOSTILE,
     ],
   },
-  deviceHostname: {
-    // Not one of the canonical service names: those must differ from the device hostname.
-    good: ['media-server', 'nas01', '1', 'a'.repeat(63)],
+  devices: {
+    // 1 to 50 devices; what the devices hold is checked field by field below.
+    good: [
+      [extraDevice(0)],
+      Array.from({ length: MAX_DEVICES }, (_, i) => extraDevice(i)),
+    ],
+    bad: [
+      [],
+      Array.from({ length: MAX_DEVICES + 1 }, (_, i) => extraDevice(i)),
+      extraDevice(0),
+      'media-server',
+      null,
+    ],
+  },
+  'devices[].hostname': {
+    // Not a name the canonical values use elsewhere: hostnames, aliases and services differ.
+    good: ['media-box', 'nas01', '1', 'a'.repeat(63)],
     bad: [
       '',
       'Media',
@@ -425,16 +619,26 @@ const CASES: Record<string, FieldCases> = {
       ...HOSTILE,
     ],
   },
-  deviceMac: {
+  'devices[].macAddresses': {
+    good: [macs(1), macs(MAX_MACS), [' 02-00-5E-10-00-01 ', '02005e100002']],
+    bad: [
+      [],
+      macs(MAX_MACS + 1),
+      // The same text twice; the form's uniqueItems and the model agree.
+      ['02:00:5e:10:00:01', '02:00:5e:10:00:01'],
+      '02:00:5e:10:00:01',
+      [null],
+    ],
+  },
+  'devices[].macAddresses[]': {
     good: [
-      'aa:bb:cc:dd:ee:ff',
-      'AA-BB-CC-DD-EE-FF',
-      'aabbccddeeff',
-      'AaBbCcDdEeFf',
-      '00:11:22:33:44:55',
-      'aabb.ccdd.eeff',
-      'AABB.CCDD.EEFF',
-      ' aabb.ccdd.eeff\t',
+      '02:00:5e:10:00:01',
+      '02-00-5E-10-00-01',
+      '02005e100001',
+      '02005E100001',
+      '0200.5e10.0001',
+      '0200.5E10.0001',
+      ' 0200.5e10.0001\t',
     ],
     bad: [
       '',
@@ -447,9 +651,58 @@ const CASES: Record<string, FieldCases> = {
       '-aabbccddeeff',
       ...HOSTILE,
     ],
+    // One MAC address for the first device, none of the others has it.
+    set: (values, value) => {
+      values.devices[0].macAddresses = [value];
+    },
   },
-  'services[].name': {
-    good: ['web', 'a', '0', 'my-app-2', 'a'.repeat(63)],
+  'devices[].aliases': {
+    good: [[], freshNames('alias', 1), freshNames('alias', MAX_ALIASES)],
+    bad: [
+      freshNames('alias', MAX_ALIASES + 1),
+      ['alias-1', 'alias-1'],
+      'alias-1',
+      [null],
+    ],
+  },
+  'devices[].aliases[]': {
+    good: ['storage-x', 'a', '0', 'backup-2', 'a'.repeat(63)],
+    bad: [
+      '',
+      'Storage',
+      'storage_x',
+      '-storage',
+      'storage-',
+      'a.b',
+      'a'.repeat(64),
+      ...HOSTILE,
+    ],
+    set: (values, value) => {
+      values.devices[0].aliases = [value];
+    },
+  },
+  'devices[].services': {
+    good: [
+      [{ name: 'only-one', port: 80, distribution: 'unifi_only' }],
+      freshNames('svc', MAX_SERVICES).map(name => ({
+        name,
+        port: 80,
+        distribution: 'unifi_only',
+      })),
+    ],
+    bad: [
+      [],
+      freshNames('svc', MAX_SERVICES + 1).map(name => ({
+        name,
+        port: 80,
+        distribution: 'unifi_only',
+      })),
+      { name: 'only-one', port: 80 },
+      [null],
+    ],
+  },
+  'devices[].services[].name': {
+    good: ['web-x', 'a', '0', 'my-app-2', 'a'.repeat(63)],
     bad: [
       '',
       'Web',
@@ -460,12 +713,18 @@ const CASES: Record<string, FieldCases> = {
       'a'.repeat(64),
       ...HOSTILE,
     ],
-    set: setService('name'),
+    set: (values, value) => {
+      setService(values, {
+        name: value,
+        port: 8080,
+        distribution: 'unifi_only',
+      });
+    },
   },
-  'services[].publicHostname': {
+  'devices[].services[].publicHostname': {
     // Inside the zone example.com, unique among the services.
     good: [
-      'media2.example.com',
+      'checked.example.com',
       'a.b.example.com',
       'x-1.example.com',
       'example.com',
@@ -482,13 +741,19 @@ const CASES: Record<string, FieldCases> = {
       ...HOSTILE,
     ],
     set: (values, value) => {
+      // Only this service publishes: no other public hostname can clash or lie outside the zone.
       values.zoneName = 'example.com';
-      values.services[0] = {
-        name: 'web',
+      values.devices.forEach((device: Values, i: number) => {
+        device.services = [
+          { name: `local-only-${i}`, port: 3000, distribution: 'unifi_only' },
+        ];
+      });
+      setService(values, {
+        name: 'checked',
         port: 8080,
         distribution: 'both',
         publicHostname: value,
-      };
+      });
     },
   },
   stateBucket: {
@@ -543,7 +808,7 @@ const CASES: Record<string, FieldCases> = {
       'env/state.tfstate',
       'A_b.c/d',
       '-x',
-      'k'.repeat(1024),
+      'k'.repeat(rules.stateKey.maxLength),
     ],
     bad: [
       '',
@@ -556,7 +821,7 @@ const CASES: Record<string, FieldCases> = {
       '...',
       'a/.../b',
       'a/',
-      'k'.repeat(1025),
+      'k'.repeat(rules.stateKey.maxLength + 1),
       ...HOSTILE,
     ],
   },
@@ -632,47 +897,46 @@ const CASES: Record<string, FieldCases> = {
     good: ['apiKey', 'usernamePassword'],
     bad: ['', 'apikey', 'token', 'API key (recommended)', 1, ...HOSTILE],
   },
-  'services[].port': {
+  'devices[].services[].port': {
     good: [1, 80, 65535],
     bad: [0, 65536, 80.5, '80', null],
-    set: setService('port'),
   },
-  'services[].protocol': {
+  'devices[].services[].protocol': {
     good: ['http', 'https', 'tcp'],
     bad: ['', 'udp', 'HTTP', 'http ', 1, ...HOSTILE],
     // Published in local DNS only: a tcp service never goes through the tunnel (below).
     set: (values, value) => {
-      values.services[0] = {
-        name: 'web',
+      setService(values, {
+        name: 'checked',
         port: 8080,
         protocol: value,
         distribution: 'unifi_only',
-      };
+      });
     },
   },
-  'services[].distribution': {
+  'devices[].services[].distribution': {
     good: ['both', 'unifi_only', 'cloudflare_only'],
     bad: ['', 'unifi', 'Local DNS only (UniFi)', 'BOTH', 1, ...HOSTILE],
     // A local-DNS-only service has no public hostname; the others need one.
     set: (values, value) => {
-      values.services[0] = { name: 'web', port: 8080, distribution: value };
+      setService(values, { name: 'checked', port: 8080, distribution: value });
       if (value !== 'unifi_only')
-        values.services[0].publicHostname = `web.${values.zoneName}`;
+        values.devices[0].services[0].publicHostname = `checked.${values.zoneName}`;
     },
   },
-  'services[].noTlsVerify': {
+  'devices[].services[].noTlsVerify': {
     good: [true, false],
     bad: ['true', 1, 0, 'yes', null],
     // An https service published through the tunnel: the only kind with a TLS origin to skip.
     set: (values, value) => {
-      values.services[0] = {
-        name: 'admin',
+      setService(values, {
+        name: 'checked',
         port: 5001,
         protocol: 'https',
         distribution: 'both',
-        publicHostname: `admin.${values.zoneName}`,
+        publicHostname: `checked.${values.zoneName}`,
         noTlsVerify: value,
-      };
+      });
     },
   },
   skipTlsVerify: {
@@ -703,9 +967,34 @@ function casesFor(field: string): FieldCases {
   return CASES[field] ?? (rule === 'itemName' ? CASES.itemName : undefined)!;
 }
 
-/** The model's field path for a form field, as parseParameters reports it. */
+/** A value as a failure shows it: long strings and lists cut short, with their length. */
+function shortened(value: unknown): unknown {
+  if (typeof value === 'string')
+    return value.length > 40
+      ? `${value.slice(0, 20)}...(${value.length})`
+      : value;
+  const text = JSON.stringify(value) ?? String(value);
+  if (typeof value !== 'object' || value === null || text.length <= 80)
+    return value;
+  const size = Array.isArray(value)
+    ? `${value.length} entries`
+    : `${text.length} characters`;
+  return `${text.slice(0, 40)}...(${size})`;
+}
+
+/** The model's field path for a form field, as parseParameters reports it (the first entries). */
 function modelPath(field: string): string {
-  return field.replace('[].', '[0].');
+  return field.replace(/\[\]/g, '[0]');
+}
+
+/** True when a problem's path is the field itself or lies inside it (an entry of a list). */
+function isAt(problemField: string, field: string): boolean {
+  const at = modelPath(field);
+  return (
+    problemField === at ||
+    problemField.startsWith(`${at}[`) ||
+    problemField.startsWith(`${at}.`)
+  );
 }
 
 describe('template forms', () => {
@@ -777,8 +1066,14 @@ describe('template forms', () => {
           }
         }
       }
-      const items = fields.get('services')!.items;
+      const device = fieldSchema(template, 'devices[]')!;
+      for (const required of device.required)
+        expect(Object.keys(device.properties)).toContain(required);
+      expect(device.propertyNames.enum).toEqual(Object.keys(device.properties));
+      expect(device.additionalProperties).toBe(false);
+      const items = serviceItems(template);
       const itemProperties = Object.keys(items.properties);
+      expect(items.propertyNames.enum).toEqual(itemProperties);
       const conditional = (items.allOf ?? []).flatMap((rule: Json) => [
         ...(rule.then?.required ?? []),
         ...(rule.else?.required ?? []),
@@ -823,19 +1118,13 @@ describe('template forms', () => {
           });
         }
       };
-      for (const [name, schema] of fields) {
-        check(name, schema);
-        for (const [sub, subSchema] of Object.entries<Json>(
-          schema.items?.properties ?? {},
-        ))
-          check(`${name}[].${sub}`, subSchema);
-      }
+      for (const [field, schema] of allFields(template)) check(field, schema);
     });
 
     it('gives every enum plain-words names where the values are not words', () => {
       for (const field of [
         'unifiAuth',
-        'services[].distribution',
+        'devices[].services[].distribution',
         'locking',
         'secretsProvider',
         'publishTarget',
@@ -874,107 +1163,84 @@ describe('template forms', () => {
     });
 
     it('gives every constrained schema in the form a sentence as its errorMessage, and no message holds regex text', () => {
-      const constrained: string[] = [];
-      const messages: string[] = [];
-      const walk = (schema: Json, where: string) => {
-        if (!schema || typeof schema !== 'object') return;
-        if (Array.isArray(schema)) {
-          schema.forEach((s, i) => walk(s, `${where}[${i}]`));
-          return;
-        }
-        const message = schema.errorMessage;
-        const covers = (keyword: string) =>
-          typeof message === 'string' || typeof message?.[keyword] === 'string';
-        for (const keyword of [
-          'pattern',
-          'maxLength',
-          'minimum',
-          'maximum',
-          'minItems',
-          'maxItems',
-          'if',
-          'oneOf',
-        ]) {
-          if (!(keyword in schema)) continue;
-          // A dependency branch's discriminator (locking: {enum: [dynamodb]}) has no keyword of these.
-          constrained.push(`${where}.${keyword}`);
-          expect({ where, keyword, errorMessage: covers(keyword) }).toEqual({
-            where,
-            keyword,
-            errorMessage: true,
-          });
-        }
-        if (typeof message === 'string') messages.push(message);
-        else if (message) messages.push(...Object.values<string>(message));
-        for (const [key, value] of Object.entries(schema)) {
-          if (key !== 'errorMessage' && typeof value === 'object')
-            walk(value, `${where}.${key}`);
-        }
-      };
-      walk(pages(template), 'parameters');
-      // Every ruled field, both ports, the two service rules, and each dependency's oneOf.
+      const { constrained } = checkMessages(pages(template));
+      // Every ruled field, both ports, the lists, the service rules, and each dependency's oneOf.
       expect(constrained.length).toBeGreaterThan(
         2 *
           Object.keys(RULED_FIELDS).filter(f => fieldSchema(template, f))
             .length,
       );
-      expect(messages.length).toBeGreaterThan(0);
-      for (const message of messages) {
-        expect({ message, regex: REGEX_TEXT.test(message) }).toEqual({
-          message,
-          regex: false,
-        });
-        expect({ message, example: /for example/.test(message) }).toEqual({
-          message,
-          example: true,
-        });
-      }
       expect(fieldSchema(template, 'unifiPort')!.errorMessage).toBe(
         PORT_MESSAGE,
       );
-      expect(fieldSchema(template, 'services[].port')!.errorMessage).toBe(
-        PORT_MESSAGE,
-      );
-      expect(fieldSchema(template, 'services')!.errorMessage).toEqual({
-        minItems: SERVICES_MIN_MESSAGE,
-        maxItems: SERVICES_MAX_MESSAGE,
+      expect(
+        fieldSchema(template, 'devices[].services[].port')!.errorMessage,
+      ).toBe(PORT_MESSAGE);
+      checkServiceRules(serviceItems(template));
+    });
+
+    it("bounds every list as the model does, with the model's sentences", () => {
+      const list = (field: string) => {
+        const { minItems, maxItems, uniqueItems, errorMessage } = fieldSchema(
+          template,
+          field,
+        )!;
+        return { field, minItems, maxItems, uniqueItems, errorMessage };
+      };
+      expect(list('devices')).toEqual({
+        field: 'devices',
+        minItems: 1,
+        maxItems: MAX_DEVICES,
+        uniqueItems: undefined,
+        errorMessage: {
+          minItems: DEVICES_MIN_MESSAGE,
+          maxItems: DEVICES_MAX_MESSAGE,
+        },
       });
-      // ajv-errors replaces only the errors about the service itself with a rule's sentence; a
-      // const or enum on one of its fields inside `then`/`else` would show "must be equal to
-      // constant" under that field unless the field's schema there carries its own sentence. And
-      // no `not`: the scaffolder's server-side check words it "is of prohibited type [object
-      // Object]". So a branch holds `required` and `properties` whose every schema has a sentence.
-      for (const rule of fields.get('services')!.items.allOf) {
-        expect(typeof rule.errorMessage).toBe('string');
-        for (const branch of [rule.then, rule.else].filter(Boolean)) {
-          const silent = Object.entries<Json>(branch.properties ?? {})
-            .filter(([, schema]) => typeof schema.errorMessage !== 'string')
-            .map(([field]) => field);
-          expect({
-            rule: rule.errorMessage.slice(0, 30),
-            keys: Object.keys(branch).filter(
-              k => k !== 'required' && k !== 'properties',
-            ),
-            silent,
-          }).toEqual({
-            rule: rule.errorMessage.slice(0, 30),
-            keys: [],
-            silent: [],
-          });
-        }
-      }
+      // uniqueItems catches the same text twice; the model also catches one address written two
+      // ways, and names repeated across devices (the cross-device rules below).
+      expect(list('devices[].macAddresses')).toEqual({
+        field: 'devices[].macAddresses',
+        minItems: 1,
+        maxItems: MAX_MACS,
+        uniqueItems: true,
+        errorMessage: {
+          minItems: MACS_MIN_MESSAGE,
+          maxItems: MACS_MAX_MESSAGE,
+          uniqueItems: expect.stringMatching(
+            /^must list each MAC address once/,
+          ),
+        },
+      });
+      expect(list('devices[].aliases')).toEqual({
+        field: 'devices[].aliases',
+        minItems: undefined,
+        maxItems: MAX_ALIASES,
+        uniqueItems: true,
+        errorMessage: {
+          maxItems: ALIASES_MAX_MESSAGE,
+          uniqueItems: expect.stringMatching(/^must list each alias once/),
+        },
+      });
+      expect(list('devices[].services')).toEqual({
+        field: 'devices[].services',
+        minItems: 1,
+        maxItems: MAX_SERVICES,
+        uniqueItems: undefined,
+        errorMessage: {
+          minItems: SERVICES_MIN_MESSAGE,
+          maxItems: SERVICES_MAX_MESSAGE,
+        },
+      });
+      expect(fieldSchema(template, 'devices[]')!.required).toEqual([
+        'hostname',
+        'macAddresses',
+        'services',
+      ]);
     });
 
     it('leaves no free-text field without a rule', () => {
-      const all: [string, Json][] = [];
-      for (const [name, schema] of fields) {
-        all.push([name, schema]);
-        for (const [sub, subSchema] of Object.entries<Json>(
-          schema.items?.properties ?? {},
-        ))
-          all.push([`${name}[].${sub}`, subSchema]);
-      }
-      for (const [field, schema] of all) {
+      for (const [field, schema] of allFields(template)) {
         if (
           schema.type !== 'string' ||
           schema.enum ||
@@ -1061,20 +1327,17 @@ describe('template forms', () => {
         for (const { value, expected } of verdicts) {
           const form = validate(value, schema as Schema).valid;
           const values = clone(canonicalValues[environment]) as Values;
-          (cases.set ?? ((v: Values, x: unknown) => (v[field] = x)))(
-            values,
-            value,
-          );
+          (
+            cases.set ??
+            ((v: Values, x: unknown) => setAt(v, modelPath(field), x))
+          )(values, value);
           const result = parseParameters(values);
           const model = result.success;
-          const shown =
-            typeof value === 'string' && value.length > 40
-              ? `${value.slice(0, 20)}...(${value.length})`
-              : value;
-          // A rejection names the field itself, not some other casualty of the replacement.
+          const shown = shortened(value);
+          // A rejection names the field itself (or an entry of it), not some other casualty of
+          // the replacement.
           const namesField =
-            result.success ||
-            result.problems.some(p => p.field === modelPath(field));
+            result.success || result.problems.some(p => isAt(p.field, field));
           expect({ field, value: shown, form, model, namesField }).toEqual({
             field,
             value: shown,
@@ -1102,8 +1365,29 @@ describe('template forms', () => {
         return model ? !form && !formStricter.includes(field) : form;
       });
       expect(disagreements).toEqual([]);
+      // Inside a device: hostname, MAC addresses and services are required, aliases are not.
+      const device = fieldSchema(template, 'devices[]')!;
+      const inDevice = Object.keys(device.properties).map(key => {
+        const values = clone(base);
+        delete values.devices[0][key];
+        return {
+          key,
+          form: formAccepts(template, values),
+          model: parseParameters({ ...values, environment }).success,
+        };
+      });
+      expect(inDevice).toEqual(
+        Object.keys(device.properties).map(key => ({
+          key,
+          form: key === 'aliases',
+          model: key === 'aliases',
+        })),
+      );
       const services = clone(base);
-      delete services.services[0].publicHostname;
+      const published = services.devices[0].services.find(
+        (service: Values) => service.publicHostname !== undefined,
+      );
+      delete published.publicHostname;
       expect(formAccepts(template, services)).toBe(false);
       expect(parseParameters({ ...services, environment }).success).toBe(false);
     });
@@ -1150,14 +1434,23 @@ describe('template forms', () => {
           value: schema.default,
         });
       }
-      const items = fields.get('services')!.items.properties;
-      for (const key of ['protocol', 'distribution']) {
+      const items = serviceItems(template).properties;
+      for (const key of ['protocol', 'distribution', 'noTlsVerify']) {
         const values = clone(base);
-        delete values.services[0][key];
+        values.devices[0].services[0] = {
+          name: 'checked',
+          port: 8080,
+          ...(key === 'distribution'
+            ? { publicHostname: `checked.${values.zoneName}` }
+            : { distribution: 'unifi_only' }),
+        };
         const result = parseParameters(values);
-        expect(
-          result.success && (result.parameters.services[0] as Values)[key],
-        ).toBe(items[key].default);
+        expect({
+          key,
+          value:
+            result.success &&
+            (result.parameters.devices[0].services[0] as Values)[key],
+        }).toEqual({ key, value: items[key].default });
       }
     });
 
@@ -1324,13 +1617,13 @@ describe('template forms', () => {
         const values = clone(
           formValuesOf(canonicalValues[environment]),
         ) as Values;
-        values.services[0] = {
-          name: 'ssh',
+        setService(values, {
+          name: 'checked-ssh',
           port: 22,
           protocol: 'tcp',
-          publicHostname: `ssh.${values.zoneName}`,
+          publicHostname: `checked-ssh.${values.zoneName}`,
           ...(distribution ? { distribution } : {}),
-        };
+        });
         const result = parseParameters({ ...values, environment });
         expect({
           distribution,
@@ -1339,18 +1632,20 @@ describe('template forms', () => {
         }).toEqual({ distribution, form: false, model: false });
         const problem = result.success
           ? undefined
-          : result.problems.find(p => p.field === 'services[0].protocol');
+          : result.problems.find(
+              p => p.field === 'devices[0].services[0].protocol',
+            );
         expect(problem?.message).toMatch(
           /cannot be tcp when distribution is (both|cloudflare_only).*unifi_only/,
         );
       }
       const local = clone(formValuesOf(canonicalValues[environment])) as Values;
-      local.services[0] = {
-        name: 'ssh',
+      setService(local, {
+        name: 'checked-ssh',
         port: 22,
         protocol: 'tcp',
         distribution: 'unifi_only',
-      };
+      });
       expect({
         form: formAccepts(templates[environment], local),
         model: parseParameters({ ...local, environment }).success,
@@ -1365,60 +1660,60 @@ describe('template forms', () => {
       const cases: [Values, boolean][] = [
         [
           {
-            name: 'admin',
+            name: 'checked-admin',
             port: 5001,
             protocol: 'https',
             distribution: 'both',
-            publicHostname: 'admin.ZONE',
+            publicHostname: 'checked-admin.ZONE',
             noTlsVerify: true,
           },
           true,
         ],
         [
           {
-            name: 'admin',
+            name: 'checked-admin',
             port: 5001,
             protocol: 'https',
             distribution: 'cloudflare_only',
-            publicHostname: 'admin.ZONE',
+            publicHostname: 'checked-admin.ZONE',
             noTlsVerify: true,
           },
           true,
         ],
         [
           {
-            name: 'admin',
+            name: 'checked-admin',
             port: 5001,
             protocol: 'https',
-            publicHostname: 'admin.ZONE',
+            publicHostname: 'checked-admin.ZONE',
             noTlsVerify: true,
           },
           true,
         ],
         [
           {
-            name: 'admin',
+            name: 'checked-admin',
             port: 5001,
             protocol: 'http',
             distribution: 'both',
-            publicHostname: 'admin.ZONE',
+            publicHostname: 'checked-admin.ZONE',
             noTlsVerify: true,
           },
           false,
         ],
         [
           {
-            name: 'admin',
+            name: 'checked-admin',
             port: 5001,
             distribution: 'both',
-            publicHostname: 'admin.ZONE',
+            publicHostname: 'checked-admin.ZONE',
             noTlsVerify: true,
           },
           false,
         ],
         [
           {
-            name: 'admin',
+            name: 'checked-admin',
             port: 5001,
             protocol: 'https',
             distribution: 'unifi_only',
@@ -1428,7 +1723,7 @@ describe('template forms', () => {
         ],
         [
           {
-            name: 'admin',
+            name: 'checked-admin',
             port: 5001,
             protocol: 'http',
             distribution: 'unifi_only',
@@ -1441,8 +1736,9 @@ describe('template forms', () => {
         const values = clone(
           formValuesOf(canonicalValues[environment]),
         ) as Values;
-        values.services[0] = JSON.parse(
-          JSON.stringify(service).replace('ZONE', values.zoneName),
+        setService(
+          values,
+          JSON.parse(JSON.stringify(service).replace('ZONE', values.zoneName)),
         );
         const result = parseParameters({ ...values, environment });
         expect({
@@ -1451,7 +1747,7 @@ describe('template forms', () => {
           model: result.success,
         }).toEqual({ service, form: expected, model: expected });
         expect(result.success ? [] : result.problems.map(p => p.field)).toEqual(
-          expected ? [] : ['services[0].noTlsVerify'],
+          expected ? [] : ['devices[0].services[0].noTlsVerify'],
         );
       }
     },
@@ -1470,5 +1766,187 @@ describe('template forms', () => {
       description,
     }).success;
     expect({ form, model }).toEqual({ form: false, model: false });
+  });
+});
+
+// Rules across devices need the whole environment (one MAC written two ways, a name used on two
+// devices), which JSON Schema cannot express: the form lets them through, and the render action
+// refuses them before anything is published, naming both entries.
+describe('rules across devices', () => {
+  it.each(ENVIRONMENTS)(
+    '%s: the form takes two devices, and the model refuses what only the whole environment shows, naming both devices',
+    environment => {
+      const template = templates[environment];
+      const base = clone(formValuesOf(canonicalValues[environment])) as Values;
+      const zone = base.zoneName;
+      const first = {
+        hostname: 'first-box',
+        macAddresses: ['02:00:5e:30:00:01'],
+        services: [
+          {
+            name: 'first-web',
+            port: 8080,
+            publicHostname: `first.${zone}`,
+          },
+        ],
+      };
+      const second = {
+        hostname: 'second-box',
+        macAddresses: ['02-00-5E-30-00-02', '0200.5e30.0003'],
+        aliases: ['second-alias'],
+        services: [
+          {
+            name: 'second-web',
+            port: 8443,
+            protocol: 'https',
+            publicHostname: `second.${zone}`,
+            noTlsVerify: true,
+          },
+        ],
+      };
+      const good = { ...base, devices: [first, second] };
+      expect(formAccepts(template, good)).toBe(true);
+      expect(parseParameters({ ...good, environment })).toMatchObject({
+        success: true,
+      });
+
+      const clashes: [string, Values, string, RegExp][] = [
+        [
+          'a public hostname on two devices',
+          {
+            ...second,
+            services: [
+              { ...second.services[0], publicHostname: `first.${zone}` },
+            ],
+          },
+          'devices[1].services[0].publicHostname',
+          /device 1 \(first-box\)/,
+        ],
+        [
+          'a name so long that both tunnel names are cut to the same 63 characters',
+          second,
+          'devices[1].hostname',
+          /device 1 \(first-box\)/,
+        ],
+        [
+          'one MAC address written two ways',
+          { ...second, macAddresses: ['02-00-5E-30-00-01'] },
+          'devices[1].macAddresses[0]',
+          /device 1 \(first-box\)/,
+        ],
+      ];
+      for (const [what, device, field, names] of clashes) {
+        const values = {
+          ...base,
+          devices: [first, device],
+          ...(what.startsWith('a name so long')
+            ? { name: 'a'.repeat(63) }
+            : {}),
+        };
+        const result = parseParameters({ ...values, environment });
+        const problem = result.success
+          ? undefined
+          : result.problems.find(p => p.field === field);
+        expect({
+          what,
+          form: formAccepts(template, values),
+          model: result.success,
+          names: problem !== undefined && names.test(problem.message),
+        }).toEqual({ what, form: true, model: false, names: true });
+      }
+    },
+  );
+});
+
+// The upgrade form adds services to an existing environment: each is a service of the render
+// forms (same rules, same sentences) plus the hostname of the device it runs on.
+describe('the upgrade form', () => {
+  const page = pages(upgradeTemplate)[0];
+  const items = page.properties.addServices.items;
+  const renderItems = serviceItems(templates.development);
+  /** A schema without its words for people (title, description, help), which may differ. */
+  const withoutWords = (schema: Json) => {
+    const {
+      title: _title,
+      description: _description,
+      'ui:help': _help,
+      ...rest
+    } = schema;
+    return rest;
+  };
+
+  it("gives each service to add the render forms' fields and rules, and an optional device", () => {
+    expect(items.additionalProperties).toBe(false);
+    expect(items.propertyNames.enum).toEqual([
+      'name',
+      'port',
+      'protocol',
+      'distribution',
+      'publicHostname',
+      'noTlsVerify',
+      'device',
+    ]);
+    expect(Object.keys(items.properties)).toEqual(items.propertyNames.enum);
+    expect(items.required).toEqual(renderItems.required);
+    expect(items.allOf).toEqual(renderItems.allOf);
+    for (const [field, schema] of Object.entries<Json>(renderItems.properties))
+      expect({ field, schema: withoutWords(items.properties[field]) }).toEqual({
+        field,
+        schema: withoutWords(schema),
+      });
+    expect(items.properties.device).toMatchObject({
+      type: 'string',
+      pattern: formPattern('hostnameLabel'),
+      maxLength: formMaxLength('hostnameLabel'),
+      errorMessage: {
+        pattern: ruleMessage('hostnameLabel'),
+        maxLength: lengthMessage('hostnameLabel'),
+      },
+    });
+    expect(page.properties.addServices.maxItems).toBe(MAX_SERVICES);
+  });
+
+  it('gives every field a title, a description and help text, and every constrained schema a sentence', () => {
+    for (const [field, schema] of Object.entries<Json>(items.properties)) {
+      for (const key of ['title', 'description', 'ui:help'])
+        expect({ field, key, ok: typeof schema[key] === 'string' }).toEqual({
+          field,
+          key,
+          ok: true,
+        });
+    }
+    const { constrained } = checkMessages(upgradeTemplate.spec.parameters);
+    expect(constrained).toEqual(
+      expect.arrayContaining([
+        'parameters[0].properties.glueVersion.pattern',
+        'parameters[0].properties.addServices.maxItems',
+        'parameters[0].properties.addServices.items.properties.device.pattern',
+      ]),
+    );
+    checkServiceRules(items);
+    const example = /For example: (\S+)/.exec(
+      items.properties.device['ui:help'],
+    )?.[1];
+    expect(matchesRule('hostnameLabel', example ?? '')).toBe(true);
+  });
+
+  it('agrees with the render forms on a service people paste with blanks, and refuses a bad device name in a sentence', () => {
+    const service = {
+      name: ' photos ',
+      port: 2283,
+      publicHostname: 'photos.example.com\t',
+      device: ' media-server ',
+    };
+    expect(
+      validate([service], page.properties.addServices as Schema).valid,
+    ).toBe(true);
+    for (const device of ['Media-Server', 'media server', '-x', 'a'.repeat(64)])
+      expect({
+        device,
+        valid: validate(
+          [{ ...service, device }],
+          page.properties.addServices as Schema,
+        ).valid,
+      }).toEqual({ device, valid: false });
   });
 });

@@ -1,16 +1,29 @@
 import { canonicalValues } from '../__testUtils__/values';
+import { secretProblem } from '../secrets/formValues';
 import {
+  ALIASES_MAX_MESSAGE,
   describeProblems,
+  DEVICES_MAX_MESSAGE,
+  DEVICES_MIN_MESSAGE,
   EnvironmentParameters,
   fieldPath,
+  MACS_MAX_MESSAGE,
+  MACS_MIN_MESSAGE,
+  MAX_ALIASES,
+  MAX_DEVICES,
+  MAX_MACS,
   MAX_SERVICES,
   ParameterProblem,
   parameterShape,
   parseParameters,
+  SERVICES_MAX_MESSAGE,
+  SERVICES_MIN_MESSAGE,
+  tunnelNameOf,
 } from './model';
 import {
   BLANK_ALLOWANCE,
   lengthMessage,
+  PORT_MESSAGE,
   RuleName,
   ruleMessage,
   rules,
@@ -50,6 +63,60 @@ function service(name: string, extra: Input = {}): Input {
   return { name, port: 8080, publicHostname: `${name}.example.com`, ...extra };
 }
 
+/** A device running the given services: media-server with one MAC unless `extra` says otherwise. */
+function device(services: unknown, extra: Input = {}): Input {
+  return {
+    hostname: 'media-server',
+    macAddresses: ['aa:bb:cc:dd:ee:ff'],
+    services,
+    ...extra,
+  };
+}
+
+/** A production input with one device (media-server) running the given services. */
+function productionWithServices(services: unknown, extra: Input = {}): Input {
+  return productionWith({ devices: [device(services, extra)] });
+}
+
+/** Two devices that clash in nothing: nas (service media) and nvr (service camera). */
+const nas = (extra: Input = {}) =>
+  device([service('media')], {
+    hostname: 'nas',
+    macAddresses: ['00:11:32:aa:bb:cc'],
+    ...extra,
+  });
+const nvr = (extra: Input = {}) =>
+  device([service('camera')], {
+    hostname: 'nvr',
+    macAddresses: ['00:11:32:aa:bb:dd'],
+    ...extra,
+  });
+
+/** A unifi_only service: published in local DNS only, so its device needs no tunnel. */
+const localService = (name: string) =>
+  service(name, { distribution: 'unifi_only', publicHostname: undefined });
+
+/** The value at a field path such as `devices[0].services[1].name`. */
+function valueAt(root: unknown, field: string): unknown {
+  return field
+    .split(/[.[\]]+/)
+    .filter(Boolean)
+    .reduce<unknown>(
+      (value, key) => (value as Record<string, unknown> | undefined)?.[key],
+      root,
+    );
+}
+
+/** What the model says after a name that is used twice in UniFi local DNS. */
+const LOCAL_NAME_CLASH =
+  'device hostnames, aliases and service names all become names in the local domain, so each must be unique in the environment';
+const MAC_CLASH =
+  'a network interface belongs to one device, and each MAC may be listed once';
+const PUBLIC_CLASH =
+  'a public hostname routes to one service, so each must be unique in the environment';
+const TUNNEL_CLASH =
+  '(tunnel names are <name>-<hostname> cut to 63 characters); shorten the environment name or choose a hostname that differs in its first characters';
+
 describe('parseParameters', () => {
   describe('accepts a complete parameter set and fills defaults', () => {
     const minimal = (env: 'development' | 'staging' | 'production'): Input => ({
@@ -59,10 +126,18 @@ describe('parseParameters', () => {
       zoneName: 'example.com',
       cloudflareAccountId: '0123456789abcdef0123456789abcdef',
       unifiHost: 'unifi.internal.lan',
-      deviceHostname: 'media-server',
-      deviceMac: 'aa:bb:cc:dd:ee:ff',
-      services: [
-        { name: 'jellyfin', port: 8096, publicHostname: 'media.example.com' },
+      devices: [
+        {
+          hostname: 'media-server',
+          macAddresses: ['aa:bb:cc:dd:ee:ff'],
+          services: [
+            {
+              name: 'jellyfin',
+              port: 8096,
+              publicHostname: 'media.example.com',
+            },
+          ],
+        },
       ],
       ...(env === 'development'
         ? {}
@@ -72,13 +147,26 @@ describe('parseParameters', () => {
         : {}),
     });
 
+    const canonicalMacs = {
+      development: [['aa:bb:cc:dd:ee:ff']],
+      staging: [['aa:bb:cc:dd:ee:ff'], ['dc:a6:32:01:02:03']],
+      production: [
+        ['aa:bb:cc:dd:ee:ff', 'aa:bb:cc:dd:ee:01'],
+        ['00:11:32:aa:bb:cc', '00:11:32:aa:bb:cd'],
+        ['b8:27:eb:12:34:56'],
+      ],
+    };
+
     it.each(['development', 'staging', 'production'] as const)(
       'the canonical %s values',
       env => {
         const p = accepted(canonicalValues[env]);
         expect(p.environment).toBe(env);
         expect(p.name).toBe(canonicalValues[env].name);
-        expect(p.deviceMac).toBe('aa:bb:cc:dd:ee:ff');
+        expect(p.devices.map(d => d.macAddresses)).toEqual(canonicalMacs[env]);
+        expect(p.devices.map(d => d.hostname)).toEqual(
+          canonicalValues[env].devices.map(d => d.hostname),
+        );
         expect(p.targetPath).toBe('.');
       },
     );
@@ -95,14 +183,21 @@ describe('parseParameters', () => {
           internalDomain: 'internal.lan',
           targetPath: '.',
         });
-        expect(p.services).toEqual([
+        expect(p.devices).toEqual([
           {
-            name: 'jellyfin',
-            port: 8096,
-            protocol: 'http',
-            distribution: 'both',
-            publicHostname: 'media.example.com',
-            noTlsVerify: false,
+            hostname: 'media-server',
+            macAddresses: ['aa:bb:cc:dd:ee:ff'],
+            aliases: [],
+            services: [
+              {
+                name: 'jellyfin',
+                port: 8096,
+                protocol: 'http',
+                distribution: 'both',
+                publicHostname: 'media.example.com',
+                noTlsVerify: false,
+              },
+            ],
           },
         ]);
       },
@@ -187,23 +282,44 @@ describe('parseParameters', () => {
       'aabbccddeeff',
       'AABBCCDDEEFF',
     ])('normalises the MAC %s to lower case with colons', mac => {
-      expect(accepted(productionWith({ deviceMac: mac })).deviceMac).toBe(
-        'aa:bb:cc:dd:ee:ff',
-      );
+      expect(
+        accepted(
+          productionWithServices([service('media')], { macAddresses: [mac] }),
+        ).devices[0].macAddresses,
+      ).toEqual(['aa:bb:cc:dd:ee:ff']);
     });
 
-    it('accepts 20 services and a publicHostname equal to the zone apex', () => {
+    it('accepts 20 services on a device and a publicHostname equal to the zone apex', () => {
       const services = Array.from({ length: MAX_SERVICES }, (_, i) =>
         service(`svc-${i}`),
       );
-      expect(accepted(productionWith({ services })).services).toHaveLength(20);
+      expect(
+        accepted(productionWithServices(services)).devices[0].services,
+      ).toHaveLength(20);
+      expect(
+        accepted(
+          productionWithServices([
+            service('apex', { publicHostname: 'example.com' }),
+          ]),
+        ).devices[0].services,
+      ).toHaveLength(1);
+    });
+
+    it('accepts 20 services on each of two devices', () => {
+      const services = (prefix: string) =>
+        Array.from({ length: MAX_SERVICES }, (_, i) =>
+          service(`${prefix}-${i}`),
+        );
       expect(
         accepted(
           productionWith({
-            services: [service('apex', { publicHostname: 'example.com' })],
+            devices: [
+              nas({ services: services('nas') }),
+              nvr({ services: services('nvr') }),
+            ],
           }),
-        ).services,
-      ).toHaveLength(1);
+        ).devices.map(d => d.services.length),
+      ).toEqual([20, 20]);
     });
   });
 
@@ -216,13 +332,13 @@ describe('parseParameters', () => {
       ]) {
         expect(
           problems(
-            productionWith({
-              services: [service('media', { publicHostname: host })],
-            }),
+            productionWithServices([
+              service('media', { publicHostname: host }),
+            ]),
           ),
         ).toEqual([
           {
-            field: 'services[0].publicHostname',
+            field: 'devices[0].services[0].publicHostname',
             message:
               'must lie inside the zone example.com, for example "media.example.com"',
           },
@@ -235,16 +351,14 @@ describe('parseParameters', () => {
       distribution => {
         expect(
           problems(
-            productionWith({
-              services: [
-                service('a'),
-                { name: 'media', port: 80, distribution },
-              ],
-            }),
+            productionWithServices([
+              service('a'),
+              { name: 'media', port: 80, distribution },
+            ]),
           ),
         ).toEqual([
           {
-            field: 'services[1].publicHostname',
+            field: 'devices[0].services[1].publicHostname',
             message: `is required when distribution is ${distribution}, for example "media.example.com"`,
           },
         ]);
@@ -253,10 +367,10 @@ describe('parseParameters', () => {
 
     it('publicHostname missing with the default distribution (both)', () => {
       expect(
-        problems(productionWith({ services: [{ name: 'media', port: 80 }] })),
+        problems(productionWithServices([{ name: 'media', port: 80 }])),
       ).toEqual([
         {
-          field: 'services[0].publicHostname',
+          field: 'devices[0].services[0].publicHostname',
           message:
             'is required when distribution is both, for example "media.example.com"',
         },
@@ -266,83 +380,91 @@ describe('parseParameters', () => {
     it('publicHostname on a unifi_only service', () => {
       expect(
         problems(
-          productionWith({
-            services: [service('media', { distribution: 'unifi_only' })],
-          }),
+          productionWithServices([
+            service('media', { distribution: 'unifi_only' }),
+          ]),
         ),
       ).toEqual([
         {
-          field: 'services[0].publicHostname',
+          field: 'devices[0].services[0].publicHostname',
           message:
             'is only used when distribution is both or cloudflare_only; remove it',
         },
       ]);
     });
 
-    it('duplicate service names', () => {
+    it('duplicate service names on one device', () => {
       expect(
         problems(
-          productionWith({
-            services: [
-              service('a'),
-              service('media'),
-              service('media', { publicHostname: 'm2.example.com' }),
-            ],
-          }),
+          productionWithServices([
+            service('a'),
+            service('media'),
+            service('media', { publicHostname: 'm2.example.com' }),
+          ]),
         ),
       ).toEqual([
         {
-          field: 'services[2].name',
-          message:
-            'repeats the name of service 2; service names must be unique',
+          field: 'devices[0].services[2].name',
+          message: `repeats the name "media" of device 1 (media-server), service 2 (media); ${LOCAL_NAME_CLASH}`,
         },
       ]);
     });
 
-    it('duplicate public hostnames', () => {
+    it('duplicate public hostnames on one device', () => {
       expect(
         problems(
-          productionWith({
-            services: [
-              service('a', { publicHostname: 'x.example.com' }),
-              service('b', { publicHostname: 'x.example.com' }),
-            ],
-          }),
+          productionWithServices([
+            service('a', { publicHostname: 'x.example.com' }),
+            service('b', { publicHostname: 'x.example.com' }),
+          ]),
         ),
       ).toEqual([
         {
-          field: 'services[1].publicHostname',
-          message:
-            'repeats the public hostname of service 1; public hostnames must be unique',
+          field: 'devices[0].services[1].publicHostname',
+          message: `repeats the public hostname x.example.com of device 1 (media-server), service 1 (a); ${PUBLIC_CLASH}`,
         },
       ]);
     });
 
-    it('service name equal to deviceHostname', () => {
+    it('service name equal to its own device hostname', () => {
       expect(
-        problems(productionWith({ services: [service('media-server')] })),
+        problems(productionWithServices([service('media-server')])),
       ).toEqual([
         {
-          field: 'services[0].name',
-          message:
-            'must differ from deviceHostname: both become names in the internal domain',
+          field: 'devices[0].services[0].name',
+          message: `repeats the name "media-server" of the hostname of device 1 (media-server); ${LOCAL_NAME_CLASH}`,
         },
       ]);
     });
 
-    it('internal hostname longer than 253 characters', () => {
+    it('local hostnames longer than 253 characters: the device hostname, its aliases and its services', () => {
       const label = (c: string) => c.repeat(63);
       const internalDomain = `${label('a')}.${label('b')}.${label('c')}.${'d'.repeat(61)}`; // 253 characters
       expect(internalDomain).toHaveLength(253);
       expect(
         problems(
-          productionWith({ internalDomain, services: [service('media')] }),
+          productionWith({
+            internalDomain,
+            devices: [
+              device([service('media')], { hostname: 'nas', aliases: ['x'] }),
+            ],
+          }),
         ),
       ).toEqual([
         {
-          field: 'services[0].name',
+          field: 'devices[0].hostname',
           message:
-            'makes the internal hostname 259 characters long; the limit is 253',
+            'makes the local hostname 257 characters long; the limit is 253',
+        },
+        {
+          field: 'devices[0].aliases[0]',
+          message:
+            'makes the local hostname 255 characters long; the limit is 253',
+        },
+        {
+          field: 'devices[0].services[0].name',
+          message:
+            'makes the local hostname 259 characters long; the limit is 253',
         },
       ]);
     });
@@ -493,7 +615,7 @@ describe('parseParameters', () => {
       },
     );
 
-    it('unknown keys at the top level and in a service', () => {
+    it('unknown keys at the top level, in a device and in a service', () => {
       const top = problems(productionWith({ colour: 'blue', extra: 1 }));
       expect(top).toEqual([
         {
@@ -501,65 +623,73 @@ describe('parseParameters', () => {
           message: `has unknown field(s) colour, extra; the accepted fields are ${Object.keys(parameterShape).join(', ')}`,
         },
       ]);
-      expect(top[0].message).toContain('deviceMac');
+      expect(top[0].message).toContain('devices');
+      expect(top[0].message).not.toContain('deviceMac');
       expect(
-        problems(
-          productionWith({ services: [service('media', { weight: 1 })] }),
-        ),
+        problems(productionWithServices([service('media', { weight: 1 })])),
       ).toEqual([
         expect.objectContaining({
-          field: 'services[0]',
+          field: 'devices[0].services[0]',
           message: expect.stringMatching(/^has unknown field\(s\) weight;/),
         }),
       ]);
     });
 
-    // Genuine defect: parseParameters rewrites every unrecognized_keys issue with the top-level
-    // field list, so an unknown key in a service is answered with "the accepted fields are
-    // environment, targetPath, name, ..." instead of the service's own fields.
     it('an unknown key in a service lists the fields a service accepts', () => {
       const [found] = problems(
-        productionWith({ services: [service('media', { weight: 1 })] }),
+        productionWithServices([service('media', { weight: 1 })]),
       );
       expect(found.message).toBe(
         'has unknown field(s) weight; the accepted fields are name, port, protocol, distribution, publicHostname, noTlsVerify',
       );
     });
 
-    it('0 services', () => {
-      expect(problems(productionWith({ services: [] }))).toEqual([
+    it('0 services on a device', () => {
+      expect(problems(productionWithServices([]))).toEqual([
         {
-          field: 'services',
+          field: 'devices[0].services',
           message:
             'must hold at least one service, for example {name: "media", port: 8096}',
         },
       ]);
+      expect(SERVICES_MIN_MESSAGE).toBe(
+        'must hold at least one service, for example {name: "media", port: 8096}',
+      );
     });
 
-    it('21 services', () => {
+    it('21 services on a device', () => {
       const services = Array.from({ length: MAX_SERVICES + 1 }, (_, i) =>
         service(`svc-${i}`),
       );
-      expect(problems(productionWith({ services }))).toEqual([
+      expect(
+        problems(productionWith({ devices: [nas(), nvr({ services })] })),
+      ).toEqual([
         {
-          field: 'services',
+          field: 'devices[1].services',
           message:
-            'must hold at most 20 services; for example, put the others in a second environment',
+            'must hold at most 20 services per device; for example, put the others in a second environment',
         },
       ]);
+      expect(SERVICES_MAX_MESSAGE).toBe(
+        'must hold at most 20 services per device; for example, put the others in a second environment',
+      );
     });
 
     it('reports every problem of an input at once', () => {
       const found = problems({
         ...staging(),
         name: 'Bad_Name',
-        deviceMac: 'not-a-mac',
         skipTlsVerify: true,
         stateBucket: undefined,
         vault: 'Infrastructure',
-        services: [
-          service('media', { publicHostname: 'media.example.org' }),
-          service('media', { publicHostname: 'm.staging.example.com' }),
+        devices: [
+          device(
+            [
+              service('media', { publicHostname: 'media.example.org' }),
+              service('media', { publicHostname: 'm.staging.example.com' }),
+            ],
+            { macAddresses: ['not-a-mac'] },
+          ),
         ],
       });
       expect(found).toEqual([
@@ -568,7 +698,7 @@ describe('parseParameters', () => {
           message: `must be ${rules.name.rule}, for example "homelab-dns-dev"`,
         },
         {
-          field: 'deviceMac',
+          field: 'devices[0].macAddresses[0]',
           message: `must be ${rules.macAddress.rule}, for example "aa:bb:cc:dd:ee:ff"`,
         },
         {
@@ -585,14 +715,13 @@ describe('parseParameters', () => {
             'is required for staging, for example "acme-terraform-state"',
         },
         {
-          field: 'services[0].publicHostname',
+          field: 'devices[0].services[0].publicHostname',
           message:
             'must lie inside the zone staging.example.com, for example "media.staging.example.com"',
         },
         {
-          field: 'services[1].name',
-          message:
-            'repeats the name of service 1; service names must be unique',
+          field: 'devices[0].services[1].name',
+          message: `repeats the name "media" of device 1 (media-server), service 1 (media); ${LOCAL_NAME_CLASH}`,
         },
       ]);
       const text = describeProblems(found);
@@ -600,7 +729,7 @@ describe('parseParameters', () => {
         'The environment parameters have 7 problem(s):',
       );
       expect(text).toContain(
-        '\n- services[1].name repeats the name of service 1; service names must be unique',
+        `\n- devices[0].services[1].name repeats the name "media" of device 1 (media-server), service 1 (media); ${LOCAL_NAME_CLASH}`,
       );
     });
 
@@ -610,7 +739,7 @@ describe('parseParameters', () => {
         environment: 'qa',
         unifiPort: 70000,
         name: 'x y',
-        services: 'media',
+        devices: [nas(), nvr({ services: 'camera' })],
       });
       expect(found).toEqual(
         expect.arrayContaining([
@@ -627,7 +756,10 @@ describe('parseParameters', () => {
             field: 'unifiPort',
             message: 'must be a whole number from 1 to 65535, for example 443',
           },
-          { field: 'services', message: 'must be a list of 1 to 20 services' },
+          {
+            field: 'devices[1].services',
+            message: 'must be a list of 1 to 20 services',
+          },
         ]),
       );
     });
@@ -638,6 +770,894 @@ describe('parseParameters', () => {
           expect.objectContaining({ field: '(input)' }),
         ]);
       }
+    });
+  });
+
+  describe('devices', () => {
+    const DEVICE_EXAMPLE =
+      '{hostname: "nas", macAddresses: ["aa:bb:cc:dd:ee:ff"], services: [{name: "media", port: 8096}]}';
+    /** A locally administered MAC address made from a number. */
+    const macOf = (i: number) =>
+      `02:00:00:00:${[i >> 8, i & 255].map(b => b.toString(16).padStart(2, '0')).join(':')}`;
+    /** n devices that clash in nothing: own hostname, MAC, service and public hostname. */
+    const devices = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        device([service(`svc-${i}`)], {
+          hostname: `host-${i}`,
+          macAddresses: [macOf(i)],
+        }),
+      );
+
+    describe('how many', () => {
+      it(`accepts ${MAX_DEVICES} devices`, () => {
+        const p = accepted(productionWith({ devices: devices(MAX_DEVICES) }));
+        expect(p.devices).toHaveLength(50);
+        expect(p.devices[49]).toMatchObject({
+          hostname: 'host-49',
+          macAddresses: ['02:00:00:00:00:31'],
+        });
+      });
+
+      it('0 devices', () => {
+        expect(problems(productionWith({ devices: [] }))).toEqual([
+          {
+            field: 'devices',
+            message: `must hold at least one device, for example ${DEVICE_EXAMPLE}`,
+          },
+        ]);
+        expect(DEVICES_MIN_MESSAGE).toBe(
+          `must hold at least one device, for example ${DEVICE_EXAMPLE}`,
+        );
+      });
+
+      it(`${MAX_DEVICES + 1} devices`, () => {
+        expect(
+          problems(productionWith({ devices: devices(MAX_DEVICES + 1) })),
+        ).toEqual([
+          {
+            field: 'devices',
+            message:
+              'must hold at most 50 devices; for example, put the others in a second environment',
+          },
+        ]);
+        expect(DEVICES_MAX_MESSAGE).toBe(
+          'must hold at most 50 devices; for example, put the others in a second environment',
+        );
+      });
+
+      it('devices that are not a list, or missing', () => {
+        expect(problems(productionWith({ devices: nas() }))).toEqual([
+          {
+            field: 'devices',
+            message: `must be a list of 1 to 50 devices, for example ${DEVICE_EXAMPLE}`,
+          },
+        ]);
+        expect(problems(productionWith({ devices: undefined }))).toEqual([
+          {
+            field: 'devices',
+            message: `is required: 1 to 50 devices, for example ${DEVICE_EXAMPLE}`,
+          },
+        ]);
+      });
+
+      it(`accepts 1 to ${MAX_MACS} MAC addresses`, () => {
+        const macAddresses = Array.from({ length: MAX_MACS }, (_, i) =>
+          macOf(i),
+        );
+        expect(
+          accepted(productionWith({ devices: [nas({ macAddresses })] }))
+            .devices[0].macAddresses,
+        ).toEqual(macAddresses);
+      });
+
+      it('0 MAC addresses', () => {
+        expect(
+          problems(
+            productionWith({ devices: [nas(), nvr({ macAddresses: [] })] }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].macAddresses',
+            message:
+              'must hold at least one MAC address, for example "aa:bb:cc:dd:ee:ff"',
+          },
+        ]);
+        expect(MACS_MIN_MESSAGE).toBe(
+          'must hold at least one MAC address, for example "aa:bb:cc:dd:ee:ff"',
+        );
+      });
+
+      it(`${MAX_MACS + 1} MAC addresses`, () => {
+        const macAddresses = Array.from({ length: MAX_MACS + 1 }, (_, i) =>
+          macOf(i),
+        );
+        expect(
+          problems(productionWith({ devices: [nas({ macAddresses })] })),
+        ).toEqual([
+          {
+            field: 'devices[0].macAddresses',
+            message:
+              'must hold at most 8 MAC addresses, one per network interface of the device; for example the wired and the wireless one: ["aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02"]',
+          },
+        ]);
+        expect(MACS_MAX_MESSAGE).toBe(
+          'must hold at most 8 MAC addresses, one per network interface of the device; for example the wired and the wireless one: ["aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02"]',
+        );
+      });
+
+      it('MAC addresses that are not a list, or missing', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [nas({ macAddresses: 'aa:bb:cc:dd:ee:ff' })],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[0].macAddresses',
+            message:
+              'must be a list of 1 to 8 MAC addresses, for example ["aa:bb:cc:dd:ee:ff"]',
+          },
+        ]);
+        expect(
+          problems(
+            productionWith({ devices: [nas({ macAddresses: undefined })] }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[0].macAddresses',
+            message:
+              'is required: 1 to 8 MAC addresses, for example ["aa:bb:cc:dd:ee:ff"]',
+          },
+        ]);
+      });
+
+      it(`accepts 0 to ${MAX_ALIASES} aliases`, () => {
+        const aliases = Array.from(
+          { length: MAX_ALIASES },
+          (_, i) => `alias-${i}`,
+        );
+        expect(
+          accepted(productionWith({ devices: [nas({ aliases })] })).devices[0]
+            .aliases,
+        ).toEqual(aliases);
+        expect(
+          accepted(productionWith({ devices: [nas({ aliases: [] })] }))
+            .devices[0].aliases,
+        ).toEqual([]);
+      });
+
+      it(`${MAX_ALIASES + 1} aliases`, () => {
+        const aliases = Array.from(
+          { length: MAX_ALIASES + 1 },
+          (_, i) => `alias-${i}`,
+        );
+        expect(
+          problems(productionWith({ devices: [nas({ aliases })] })),
+        ).toEqual([
+          {
+            field: 'devices[0].aliases',
+            message: 'must hold at most 10 aliases, for example ["storage"]',
+          },
+        ]);
+        expect(ALIASES_MAX_MESSAGE).toBe(
+          'must hold at most 10 aliases, for example ["storage"]',
+        );
+      });
+
+      it('aliases that are not a list', () => {
+        expect(
+          problems(productionWith({ devices: [nas({ aliases: 'storage' })] })),
+        ).toEqual([
+          {
+            field: 'devices[0].aliases',
+            message:
+              'must be a list of at most 10 names, for example ["storage"]',
+          },
+        ]);
+      });
+
+      it('services missing on a device', () => {
+        expect(
+          problems(productionWith({ devices: [nas({ services: undefined })] })),
+        ).toEqual([
+          {
+            field: 'devices[0].services',
+            message: 'is required: 1 to 20 services',
+          },
+        ]);
+      });
+    });
+
+    it("an unknown field in a device names the device's accepted fields", () => {
+      expect(
+        problems(
+          productionWith({
+            devices: [nas(), nvr({ ip: '10.0.0.2', mac: 'aa:bb:cc:dd:ee:ff' })],
+          }),
+        ),
+      ).toEqual([
+        {
+          field: 'devices[1]',
+          message:
+            'has unknown field(s) ip, mac; the accepted fields are hostname, macAddresses, aliases, services',
+        },
+      ]);
+    });
+
+    it('the old one-device fields are unknown now, and devices is required', () => {
+      expect(
+        problems({
+          ...production(),
+          devices: undefined,
+          deviceHostname: 'media-server',
+          deviceMac: 'aa:bb:cc:dd:ee:ff',
+          services: [service('media')],
+        }),
+      ).toEqual([
+        {
+          field: 'devices',
+          message: `is required: 1 to 50 devices, for example ${DEVICE_EXAMPLE}`,
+        },
+        {
+          field: '(input)',
+          message: `has unknown field(s) deviceHostname, deviceMac, services; the accepted fields are ${Object.keys(parameterShape).join(', ')}`,
+        },
+      ]);
+    });
+
+    describe('MAC addresses', () => {
+      it.each([
+        'aa:bb:cc:dd:ee:ff',
+        'AA:BB:CC:DD:EE:FF',
+        'aa-bb-cc-dd-ee-ff',
+        'AA-BB-CC-DD-EE-FF',
+        'aabb.ccdd.eeff',
+        'AABB.CCDD.EEFF',
+        'aabbccddeeff',
+        'AABBCCDDEEFF',
+        ' aa-bb-cc-dd-ee-ff',
+        'AABB.CCDD.EEFF\t',
+        ' \taabbccddeeff \t',
+      ])('%j in macAddresses is stored as aa:bb:cc:dd:ee:ff', mac => {
+        expect(
+          accepted(
+            productionWith({ devices: [nvr(), nas({ macAddresses: [mac] })] }),
+          ).devices[1].macAddresses,
+        ).toEqual(['aa:bb:cc:dd:ee:ff']);
+      });
+
+      it('normalises every MAC of a device, each in its own notation, in order', () => {
+        expect(
+          accepted(
+            productionWith({
+              devices: [
+                nas({
+                  macAddresses: [
+                    'AA-BB-CC-DD-EE-01',
+                    ' aabb.ccdd.ee02',
+                    'AABBCCDDEE03\t',
+                    'aa:bb:cc:dd:ee:04',
+                  ],
+                }),
+              ],
+            }),
+          ).devices[0].macAddresses,
+        ).toEqual([
+          'aa:bb:cc:dd:ee:01',
+          'aa:bb:cc:dd:ee:02',
+          'aa:bb:cc:dd:ee:03',
+          'aa:bb:cc:dd:ee:04',
+        ]);
+      });
+
+      it('a MAC repeated on a second device in another notation is refused there, naming the first device and the normalised MAC', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({ macAddresses: ['aa:bb:cc:dd:ee:ff'] }),
+                nvr({ macAddresses: ['AABB.CCDD.EEFF'] }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].macAddresses[0]',
+            message: `repeats the MAC address aa:bb:cc:dd:ee:ff of device 1 (nas), MAC 1; ${MAC_CLASH}`,
+          },
+        ]);
+      });
+
+      it('names which MAC of the first device it repeats', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({
+                  macAddresses: ['00:11:32:aa:bb:cc', 'aa-bb-cc-dd-ee-ff'],
+                }),
+                nvr({ macAddresses: ['00:11:32:aa:bb:dd', ' aabbccddeeff '] }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].macAddresses[1]',
+            message: `repeats the MAC address aa:bb:cc:dd:ee:ff of device 1 (nas), MAC 2; ${MAC_CLASH}`,
+          },
+        ]);
+      });
+
+      it('a MAC listed twice on one device', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({
+                  macAddresses: ['aa:bb:cc:dd:ee:ff', 'AA-BB-CC-DD-EE-FF'],
+                }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[0].macAddresses[1]',
+            message: `repeats the MAC address aa:bb:cc:dd:ee:ff of device 1 (nas), MAC 1; ${MAC_CLASH}`,
+          },
+        ]);
+      });
+    });
+
+    describe('names in UniFi local DNS', () => {
+      it('a device hostname used twice is reported once, as the repeated name', () => {
+        // Both devices publish through a tunnel, so their tunnel names are equal too; the one
+        // cause is named once.
+        expect(
+          problems(
+            productionWith({ devices: [nas(), nvr({ hostname: 'nas' })] }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].hostname',
+            message: `repeats the name "nas" of the hostname of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+
+      it('a service name used on two devices names the device and service of the first', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas(),
+                nvr({
+                  services: [
+                    service('media', { publicHostname: 'm2.example.com' }),
+                  ],
+                }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].services[0].name',
+            message: `repeats the name "media" of device 1 (nas), service 1 (media); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+
+      it("a service name equal to another device's hostname names both", () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [nas(), nvr({ services: [service('nas')] })],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].services[0].name',
+            message: `repeats the name "nas" of the hostname of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+
+      it("a service name equal to another device's alias names both", () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({ aliases: ['files', 'storage'] }),
+                nvr({ services: [service('storage')] }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].services[0].name',
+            message: `repeats the name "storage" of alias 2 of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+
+      it("a device hostname equal to an earlier device's service name names both", () => {
+        expect(
+          problems(
+            productionWith({ devices: [nas(), nvr({ hostname: 'media' })] }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].hostname',
+            message: `repeats the name "media" of device 1 (nas), service 1 (media); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+
+      it("an alias equal to another device's hostname", () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [nas(), nvr({ aliases: ['cams', 'nas'] })],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].aliases[1]',
+            message: `repeats the name "nas" of the hostname of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+        expect(
+          problems(
+            productionWith({ devices: [nas({ aliases: ['nvr'] }), nvr()] }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].hostname',
+            message: `repeats the name "nvr" of alias 1 of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+
+      it("an alias equal to its own device's hostname", () => {
+        expect(
+          problems(productionWith({ devices: [nas({ aliases: ['nas'] })] })),
+        ).toEqual([
+          {
+            field: 'devices[0].aliases[0]',
+            message: `repeats the name "nas" of the hostname of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+
+      it('duplicated aliases, on one device and across devices', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [nas({ aliases: ['storage', 'backup', 'storage'] })],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[0].aliases[2]',
+            message: `repeats the name "storage" of alias 1 of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({ aliases: ['storage'] }),
+                nvr({ aliases: ['cams', 'storage'] }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].aliases[1]',
+            message: `repeats the name "storage" of alias 1 of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+    });
+
+    it('a public hostname used on two devices names the device and service of the first', () => {
+      expect(
+        problems(
+          productionWith({
+            devices: [
+              nas(),
+              nvr({
+                services: [
+                  service('camera', { publicHostname: 'media.example.com' }),
+                ],
+              }),
+            ],
+          }),
+        ),
+      ).toEqual([
+        {
+          field: 'devices[1].services[0].publicHostname',
+          message: `repeats the public hostname media.example.com of device 1 (nas), service 1 (media); ${PUBLIC_CLASH}`,
+        },
+      ]);
+    });
+
+    it('the per-service rules apply on every device, with its own path', () => {
+      expect(
+        problems(
+          productionWith({
+            devices: [
+              nas(),
+              nvr({
+                services: [
+                  service('camera'),
+                  service('rtsp', { protocol: 'tcp', port: 554 }),
+                ],
+              }),
+            ],
+          }),
+        ),
+      ).toEqual([
+        {
+          field: 'devices[1].services[1].protocol',
+          message:
+            'cannot be tcp when distribution is both: unifi-cloudflare-glue publishes only http and https services through the tunnel; choose distribution unifi_only for a tcp service, or protocol http or https',
+        },
+      ]);
+    });
+
+    describe('tunnel names', () => {
+      // 60 characters: <name>-<hostname> keeps two characters of the hostname.
+      const longName = `homelab-dns-${'x'.repeat(48)}`;
+
+      it('two devices whose tunnel names are equal after the cut to 63 characters: refused on the second hostname', () => {
+        expect(longName).toHaveLength(60);
+        expect(
+          problems(
+            productionWith({
+              name: longName,
+              devices: [nas(), nvr({ hostname: 'nas2' })],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[1].hostname',
+            message: `gives the tunnel name ${longName}-na, the same as device 1 (nas) ${TUNNEL_CLASH}`,
+          },
+        ]);
+      });
+
+      it('the same hostnames are accepted when the devices publish nothing through a tunnel', () => {
+        const p = accepted(
+          productionWith({
+            name: longName,
+            devices: [
+              nas({ services: [localService('media')] }),
+              nvr({
+                hostname: 'nas2',
+                services: [localService('camera'), localService('rtsp')],
+              }),
+            ],
+          }),
+        );
+        expect(p.devices.map(d => d.hostname)).toEqual(['nas', 'nas2']);
+      });
+
+      it('and when only one of them has a tunnel', () => {
+        expect(
+          accepted(
+            productionWith({
+              name: longName,
+              devices: [
+                nas({ services: [localService('media')] }),
+                nvr({ hostname: 'nas2' }),
+              ],
+            }),
+          ).devices,
+        ).toHaveLength(2);
+      });
+
+      it('tunnelNameOf: <name>-<hostname>, cut to 63 characters, without a trailing hyphen', () => {
+        expect(tunnelNameOf('homelab-dns', 'nas')).toBe('homelab-dns-nas');
+        expect(tunnelNameOf(longName, 'nas')).toBe(`${longName}-na`);
+        expect(tunnelNameOf(longName, 'nas')).toHaveLength(63);
+        // The cut falls right after a hyphen: the hyphen goes too.
+        expect(tunnelNameOf(longName, 'a-b')).toBe(`${longName}-a`);
+        expect(tunnelNameOf(`${longName}yy`, 'nas')).toBe(`${longName}yy`);
+        expect(tunnelNameOf('x'.repeat(63), 'nas')).toBe('x'.repeat(63));
+      });
+    });
+
+    describe('cross-field messages never quote a value that failed its own rule', () => {
+      it('a hostname with a newline is left out of the MAC clash it causes', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({ hostname: 'nas\n', macAddresses: ['aa:bb:cc:dd:ee:ff'] }),
+                nvr({ macAddresses: ['aa-bb-cc-dd-ee-ff'] }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[0].hostname',
+            message: ruleMessage('hostnameLabel'),
+          },
+          {
+            field: 'devices[1].macAddresses[0]',
+            message: `repeats the MAC address aa:bb:cc:dd:ee:ff of device 1, MAC 1; ${MAC_CLASH}`,
+          },
+        ]);
+      });
+
+      it('a bad hostname and service name are left out of the public hostname clash', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({
+                  hostname: 'NAS',
+                  services: [
+                    service('Media\u001b[31m', {
+                      publicHostname: 'media.example.com',
+                    }),
+                  ],
+                }),
+                nvr({
+                  services: [
+                    service('camera', { publicHostname: 'media.example.com' }),
+                  ],
+                }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[0].hostname',
+            message: ruleMessage('hostnameLabel'),
+          },
+          {
+            field: 'devices[0].services[0].name',
+            message: ruleMessage('hostnameLabel'),
+          },
+          {
+            field: 'devices[1].services[0].publicHostname',
+            message: `repeats the public hostname media.example.com of device 1, service 1; ${PUBLIC_CLASH}`,
+          },
+        ]);
+      });
+
+      it('a bad hostname is left out of the local name clash with its alias', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({ hostname: 'nas"; id', aliases: ['storage'] }),
+                nvr({ services: [service('storage')] }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[0].hostname',
+            message: ruleMessage('hostnameLabel'),
+          },
+          {
+            field: 'devices[1].services[0].name',
+            message: `repeats the name "storage" of alias 1 of device 1; ${LOCAL_NAME_CLASH}`,
+          },
+        ]);
+      });
+
+      it('bad values that are equal clash with nothing: each is told its own rule only', () => {
+        expect(
+          problems(
+            productionWith({
+              devices: [
+                nas({ hostname: 'nas\n', macAddresses: ['aa:bb:cc:dd:ee'] }),
+                nvr({ hostname: 'nas\n', macAddresses: ['aa:bb:cc:dd:ee'] }),
+              ],
+            }),
+          ),
+        ).toEqual([
+          {
+            field: 'devices[0].hostname',
+            message: ruleMessage('hostnameLabel'),
+          },
+          {
+            field: 'devices[0].macAddresses[0]',
+            message: ruleMessage('macAddress'),
+          },
+          {
+            field: 'devices[1].hostname',
+            message: ruleMessage('hostnameLabel'),
+          },
+          {
+            field: 'devices[1].macAddresses[0]',
+            message: ruleMessage('macAddress'),
+          },
+        ]);
+      });
+
+      it('a bad environment name is left out of the tunnel check', () => {
+        const badName = `homelab-dns-${'x'.repeat(48)}\n`;
+        expect(
+          problems(
+            productionWith({
+              name: badName,
+              devices: [nas(), nvr({ hostname: 'nas2' })],
+            }),
+          ),
+        ).toEqual([{ field: 'name', message: ruleMessage('name') }]);
+      });
+
+      // A secret-looking hostname is a DNS label, so it matches the hostnameLabel pattern; the
+      // model refuses it as a pasted secret and shows only its first characters. A clash with
+      // another device must not print it in full.
+      it('a secret-looking hostname, refused as such, is left out of the MAC clash it causes', () => {
+        const secretLike = 'k3j9x8q2m4n7p1r5t6w0z';
+        expect(secretProblem(secretLike)).toBeDefined();
+        const found = problems(
+          productionWith({
+            devices: [
+              nas({
+                hostname: secretLike,
+                macAddresses: ['aa:bb:cc:dd:ee:ff'],
+              }),
+              nvr({ macAddresses: ['aabbccddeeff'] }),
+            ],
+          }),
+        );
+        expect(found).toEqual([
+          {
+            field: 'devices[0].hostname',
+            message: `${secretProblem(secretLike)}; for example "media-server"`,
+          },
+          {
+            field: 'devices[1].macAddresses[0]',
+            message: `repeats the MAC address aa:bb:cc:dd:ee:ff of device 1, MAC 1; ${MAC_CLASH}`,
+          },
+        ]);
+        expect(found.map(p => p.message).join('\n')).not.toContain(secretLike);
+      });
+
+      // The same value twice is two refusals, not a clash (as with "nas\n" above), and a
+      // secret-looking service name is no example for its public hostname.
+      const secretLike = 'k3j9x8q2m4n7p1r5t6w0z';
+      const publicSecretLike = `${secretLike}.example.com`;
+      const ownRefusal = (value: string, example: string) =>
+        `${secretProblem(value)}; for example "${example}"`;
+      it.each([
+        {
+          what: 'an alias used on two devices',
+          input: productionWith({
+            devices: [
+              nas({ aliases: [secretLike] }),
+              nvr({ aliases: [secretLike] }),
+            ],
+          }),
+          expected: [
+            {
+              field: 'devices[0].aliases[0]',
+              message: ownRefusal(secretLike, 'media-server'),
+            },
+            {
+              field: 'devices[1].aliases[0]',
+              message: ownRefusal(secretLike, 'media-server'),
+            },
+          ],
+        },
+        {
+          what: 'a public hostname used on two devices',
+          input: productionWith({
+            devices: [
+              nas({
+                services: [
+                  service('media', { publicHostname: publicSecretLike }),
+                ],
+              }),
+              nvr({
+                services: [
+                  service('camera', { publicHostname: publicSecretLike }),
+                ],
+              }),
+            ],
+          }),
+          expected: [
+            {
+              field: 'devices[0].services[0].publicHostname',
+              message: ownRefusal(publicSecretLike, 'media.example.com'),
+            },
+            {
+              field: 'devices[1].services[0].publicHostname',
+              message: ownRefusal(publicSecretLike, 'media.example.com'),
+            },
+          ],
+        },
+        {
+          what: 'a service name, as the example of its missing public hostname',
+          input: productionWithServices([{ name: secretLike, port: 80 }]),
+          expected: [
+            {
+              field: 'devices[0].services[0].name',
+              message: ownRefusal(secretLike, 'media-server'),
+            },
+            {
+              field: 'devices[0].services[0].publicHostname',
+              message:
+                'is required when distribution is both, for example "media.example.com"',
+            },
+          ],
+        },
+      ])(
+        'a secret-looking value, refused as such, is not quoted elsewhere: $what',
+        ({ input, expected }) => {
+          expect(secretProblem(secretLike)).toBeDefined();
+          expect(secretProblem(publicSecretLike)).toBeDefined();
+          const found = problems(input);
+          expect(found).toEqual(expected);
+        },
+      );
+    });
+
+    describe('what parseParameters returns for each device', () => {
+      it('aliases default to an empty list, given aliases are kept in order', () => {
+        const p = accepted(
+          productionWith({
+            devices: [nas({ aliases: [' storage', 'backup\t'] }), nvr()],
+          }),
+        );
+        expect(p.devices.map(d => d.aliases)).toEqual([
+          ['storage', 'backup'],
+          [],
+        ]);
+      });
+
+      it('every device comes back whole: hostname, normalised MACs, aliases, services with defaults', () => {
+        const p = accepted(
+          productionWith({
+            devices: [
+              nas({
+                hostname: ' nas ',
+                macAddresses: ['00-11-32-AA-BB-CC', '0011.32AA.BBCD'],
+              }),
+              nvr({ services: [localService('rtsp')] }),
+            ],
+          }),
+        );
+        expect(p.devices).toEqual([
+          {
+            hostname: 'nas',
+            macAddresses: ['00:11:32:aa:bb:cc', '00:11:32:aa:bb:cd'],
+            aliases: [],
+            services: [
+              {
+                name: 'media',
+                port: 8080,
+                protocol: 'http',
+                distribution: 'both',
+                publicHostname: 'media.example.com',
+                noTlsVerify: false,
+              },
+            ],
+          },
+          {
+            hostname: 'nvr',
+            macAddresses: ['00:11:32:aa:bb:dd'],
+            aliases: [],
+            services: [
+              {
+                name: 'rtsp',
+                port: 8080,
+                protocol: 'http',
+                distribution: 'unifi_only',
+                noTlsVerify: false,
+              },
+            ],
+          },
+        ]);
+      });
     });
   });
 
@@ -659,8 +1679,6 @@ describe('parseParameters', () => {
           ['cloudflareAccountId', 'cloudflareAccountId'],
           ['unifiHost', 'unifiAddress'],
           ['internalDomain', 'internalDomain'],
-          ['deviceHostname', 'hostnameLabel'],
-          ['deviceMac', 'macAddress'],
           ['stateBucket', 'stateBucket'],
           ['stateRegion', 'stateRegion'],
           ['stateKey', 'stateKey'],
@@ -677,21 +1695,65 @@ describe('parseParameters', () => {
         place: (v: unknown) => productionWith({ [field]: v }),
       })),
       {
-        field: 'services[0].name',
+        field: 'devices[0].hostname',
         rule: 'hostnameLabel',
-        // A device name that cannot clash with the hostnameLabel example "media-server".
+        place: v => productionWithServices([service('media')], { hostname: v }),
+      },
+      {
+        field: 'devices[0].macAddresses[0]',
+        rule: 'macAddress',
+        place: v =>
+          productionWithServices([service('media')], { macAddresses: [v] }),
+      },
+      {
+        field: 'devices[1].macAddresses[1]',
+        rule: 'macAddress',
         place: v =>
           productionWith({
-            deviceHostname: 'nas-box',
-            services: [{ name: v, port: 80, distribution: 'unifi_only' }],
+            devices: [nas(), nvr({ macAddresses: ['00:11:32:aa:bb:01', v] })],
           }),
       },
       {
-        field: 'services[0].publicHostname',
+        field: 'devices[0].aliases[0]',
+        rule: 'hostnameLabel',
+        // A device name that cannot clash with the hostnameLabel example "media-server".
+        place: v =>
+          productionWithServices([service('media')], {
+            hostname: 'nas-box',
+            aliases: [v],
+          }),
+      },
+      {
+        field: 'devices[0].services[0].name',
+        rule: 'hostnameLabel',
+        place: v =>
+          productionWithServices(
+            [{ name: v, port: 80, distribution: 'unifi_only' }],
+            { hostname: 'nas-box' },
+          ),
+      },
+      {
+        field: 'devices[0].services[0].publicHostname',
+        rule: 'publicHostname',
+        place: v =>
+          productionWithServices([
+            { name: 'media', port: 80, publicHostname: v },
+          ]),
+      },
+      {
+        field: 'devices[1].services[1].publicHostname',
         rule: 'publicHostname',
         place: v =>
           productionWith({
-            services: [{ name: 'media', port: 80, publicHostname: v }],
+            devices: [
+              nas({ services: [service('files')] }),
+              nvr({
+                services: [
+                  service('camera'),
+                  { name: 'rtsp', port: 80, publicHostname: v },
+                ],
+              }),
+            ],
           }),
       },
     ];
@@ -752,12 +1814,7 @@ describe('parseParameters', () => {
     it.each(ruledFields.filter(f => f.field !== 'description'))(
       '$field: blanks around the example are trimmed, and the length counts them',
       ({ field, rule, place }) => {
-        const at = (p: EnvironmentParameters) =>
-          field.startsWith('services[0].')
-            ? (p.services[0] as Record<string, unknown>)[
-                field.slice('services[0].'.length)
-              ]
-            : (p as unknown as Record<string, unknown>)[field];
+        const at = (p: EnvironmentParameters) => valueAt(p, field);
         const example = rules[rule].example;
         const kept = accepted(place(example));
         const trimmed = accepted(place(` \t${example}\t `));
@@ -785,15 +1842,25 @@ describe('parseParameters', () => {
     );
 
     it.each([
-      'name',
-      'owner',
-      'zoneName',
-      'cloudflareAccountId',
-      'unifiHost',
-      'deviceHostname',
-      'deviceMac',
-    ])('a missing required %s names an example', field => {
-      const found = problems(productionWith({ [field]: undefined }));
+      ...['name', 'owner', 'zoneName', 'cloudflareAccountId', 'unifiHost'].map(
+        field => [field, productionWith({ [field]: undefined })] as const,
+      ),
+      [
+        'devices[0].hostname',
+        productionWithServices([service('media')], { hostname: undefined }),
+      ] as const,
+      [
+        'devices[1].macAddresses[0]',
+        productionWith({
+          devices: [nas(), nvr({ macAddresses: [undefined] })],
+        }),
+      ] as const,
+      [
+        'devices[0].services[0].name',
+        productionWithServices([{ port: 80, distribution: 'unifi_only' }]),
+      ] as const,
+    ])('a missing required %s names an example', (field, input) => {
+      const found = problems(input);
       expect(found).toEqual([
         {
           field,
@@ -812,13 +1879,25 @@ describe('parseParameters', () => {
       ]);
       expect(
         problems(
-          productionWith({ services: [service('media', { protocol: 'udp' })] }),
+          productionWithServices([service('media', { protocol: 'udp' })]),
         ),
       ).toEqual([
         {
-          field: 'services[0].protocol',
+          field: 'devices[0].services[0].protocol',
           message: 'must be one of http, https, tcp, for example "http"',
         },
+      ]);
+      expect(
+        problems(
+          productionWith({
+            devices: [
+              nas(),
+              nvr({ services: [service('camera', { port: 0 })] }),
+            ],
+          }),
+        ),
+      ).toEqual([
+        { field: 'devices[1].services[0].port', message: PORT_MESSAGE },
       ]);
       for (const port of [0, 65536, 1.5, '443']) {
         expect(problems(productionWith({ unifiPort: port }))).toEqual([
@@ -912,25 +1991,33 @@ describe('parseParameters', () => {
       'AABB.CCDD.EEFF',
       'aabbccddeeff',
       ' aabb.ccdd.eeff\t',
-    ])('the MAC address %j is stored lower-case with colons', deviceMac => {
-      expect(accepted(productionWith({ deviceMac })).deviceMac).toBe(
-        'aa:bb:cc:dd:ee:ff',
-      );
+    ])('the MAC address %j is stored lower-case with colons', mac => {
+      expect(
+        accepted(
+          productionWithServices([service('media')], { macAddresses: [mac] }),
+        ).devices[0].macAddresses,
+      ).toEqual(['aa:bb:cc:dd:ee:ff']);
     });
 
-    it('trims blanks in every text field, services included, and judges cross-field rules on the trimmed values', () => {
+    it('trims blanks in every text field, devices included, and judges cross-field rules on the trimmed values', () => {
       const p = accepted(
         productionWith({
           name: ' homelab-dns ',
           zoneName: '\texample.com ',
-          deviceHostname: ' media-server',
           vault: 'Infrastructure\t',
           stateBucket: ' acme-terraform-state ',
-          services: [
+          devices: [
             {
-              name: ' media ',
-              port: 80,
-              publicHostname: ' media.example.com\t',
+              hostname: ' media-server',
+              macAddresses: ['\tAA-BB-CC-DD-EE-FF '],
+              aliases: [' jellyfin\t'],
+              services: [
+                {
+                  name: ' media ',
+                  port: 80,
+                  publicHostname: ' media.example.com\t',
+                },
+              ],
             },
           ],
         }),
@@ -938,20 +2025,57 @@ describe('parseParameters', () => {
       expect({
         name: p.name,
         zoneName: p.zoneName,
-        deviceHostname: p.deviceHostname,
         vault: p.vault,
         stateBucket: p.stateBucket,
       }).toEqual({
         name: 'homelab-dns',
         zoneName: 'example.com',
-        deviceHostname: 'media-server',
         vault: 'Infrastructure',
         stateBucket: 'acme-terraform-state',
       });
-      expect(p.services[0]).toMatchObject({
+      expect(p.devices[0]).toMatchObject({
+        hostname: 'media-server',
+        macAddresses: ['aa:bb:cc:dd:ee:ff'],
+        aliases: ['jellyfin'],
+      });
+      expect(p.devices[0].services[0]).toMatchObject({
         name: 'media',
         publicHostname: 'media.example.com',
       });
+      // The clashes are judged on the trimmed values too.
+      expect(
+        problems(
+          productionWith({
+            devices: [
+              nas({
+                aliases: [' storage'],
+                macAddresses: ['aa:bb:cc:dd:ee:ff'],
+              }),
+              nvr({
+                macAddresses: ['aa:bb:cc:dd:ee:ff\t'],
+                services: [
+                  service('storage ', {
+                    publicHostname: '\tmedia.example.com',
+                  }),
+                ],
+              }),
+            ],
+          }),
+        ),
+      ).toEqual([
+        {
+          field: 'devices[1].macAddresses[0]',
+          message: `repeats the MAC address aa:bb:cc:dd:ee:ff of device 1 (nas), MAC 1; ${MAC_CLASH}`,
+        },
+        {
+          field: 'devices[1].services[0].name',
+          message: `repeats the name "storage" of alias 1 of device 1 (nas); ${LOCAL_NAME_CLASH}`,
+        },
+        {
+          field: 'devices[1].services[0].publicHostname',
+          message: `repeats the public hostname media.example.com of device 1 (nas), service 1 (media); ${PUBLIC_CLASH}`,
+        },
+      ]);
       // The default state key is built from the trimmed name.
       expect(p.stateKey).toBe(
         'unifi-cloudflare-glue/production/homelab-dns/terraform.tfstate',
@@ -975,14 +2099,14 @@ describe('parseParameters', () => {
       const found = problems(
         productionWith({
           zoneName: 'Example.com',
-          deviceMac: 'aa:bb:cc:dd:ee',
+          devices: [nas({ macAddresses: ['aa:bb:cc:dd:ee'] })],
           unifiHost: 'http://x',
           stateRegion: 'eu',
           dynamodbTable: 'a/b',
         }),
       );
       expect(found.map(p => p.field).sort()).toEqual([
-        'deviceMac',
+        'devices[0].macAddresses[0]',
         'dynamodbTable',
         'stateRegion',
         'unifiHost',
@@ -1012,7 +2136,7 @@ describe('parseParameters', () => {
       "%s: an https service through the tunnel may skip its origin's TLS check",
       env => {
         const input = structuredClone(canonicalValues[env]) as Input;
-        input.services = [
+        (input.devices as Input[])[0].services = [
           {
             name: 'admin',
             port: 5001,
@@ -1021,7 +2145,7 @@ describe('parseParameters', () => {
             noTlsVerify: true,
           },
         ];
-        expect(accepted(input).services[0]).toMatchObject({
+        expect(accepted(input).devices[0].services[0]).toMatchObject({
           name: 'admin',
           noTlsVerify: true,
         });
@@ -1032,12 +2156,14 @@ describe('parseParameters', () => {
       expect(
         problems(
           productionWith({
-            services: [service('media', { noTlsVerify: true })],
+            devices: [
+              nas({ services: [service('media', { noTlsVerify: true })] }),
+            ],
           }),
         ),
       ).toEqual([
         {
-          field: 'services[0].noTlsVerify',
+          field: 'devices[0].services[0].noTlsVerify',
           message: expect.stringMatching(
             /^applies only to https services \(this one speaks http\).*for example/,
           ),
@@ -1046,19 +2172,24 @@ describe('parseParameters', () => {
       expect(
         problems(
           productionWith({
-            services: [
-              service('admin', {
-                protocol: 'https',
-                distribution: 'unifi_only',
-                publicHostname: undefined,
-                noTlsVerify: true,
+            devices: [
+              nas(),
+              nvr({
+                services: [
+                  service('admin', {
+                    protocol: 'https',
+                    distribution: 'unifi_only',
+                    publicHostname: undefined,
+                    noTlsVerify: true,
+                  }),
+                ],
               }),
             ],
           }),
         ),
       ).toEqual([
         {
-          field: 'services[0].noTlsVerify',
+          field: 'devices[1].services[0].noTlsVerify',
           message: expect.stringMatching(
             /^applies only to services published through the Cloudflare Tunnel.*for example/,
           ),
@@ -1069,14 +2200,15 @@ describe('parseParameters', () => {
     it('refuses a noTlsVerify that is not a boolean', () => {
       expect(
         problems(
-          productionWith({
-            services: [
-              service('admin', { protocol: 'https', noTlsVerify: 'yes' }),
-            ],
-          }),
+          productionWithServices([
+            service('admin', { protocol: 'https', noTlsVerify: 'yes' }),
+          ]),
         ),
       ).toEqual([
-        { field: 'services[0].noTlsVerify', message: 'must be true or false' },
+        {
+          field: 'devices[0].services[0].noTlsVerify',
+          message: 'must be true or false',
+        },
       ]);
     });
   });
@@ -1120,8 +2252,6 @@ describe('parseParameters', () => {
         'cloudflareAccountId',
         'unifiHost',
         'internalDomain',
-        'deviceHostname',
-        'deviceMac',
         'stateBucket',
         'stateRegion',
         'stateKey',
@@ -1139,18 +2269,34 @@ describe('parseParameters', () => {
           ],
       ),
       [
-        'services[0].name',
-        v =>
-          productionWith({
-            services: [{ name: v, port: 80, distribution: 'unifi_only' }],
-          }),
+        'devices[0].hostname',
+        v => productionWithServices([service('media')], { hostname: v }),
       ],
       [
-        'services[0].publicHostname',
+        'devices[0].macAddresses[0]',
+        v => productionWithServices([service('media')], { macAddresses: [v] }),
+      ],
+      [
+        'devices[0].aliases[0]',
+        v => productionWithServices([service('media')], { aliases: [v] }),
+      ],
+      [
+        'devices[1].hostname',
+        v => productionWith({ devices: [nas(), nvr({ hostname: v })] }),
+      ],
+      [
+        'devices[0].services[0].name',
         v =>
-          productionWith({
-            services: [{ name: 'media', port: 80, publicHostname: v }],
-          }),
+          productionWithServices([
+            { name: v, port: 80, distribution: 'unifi_only' },
+          ]),
+      ],
+      [
+        'devices[0].services[0].publicHostname',
+        v =>
+          productionWithServices([
+            { name: 'media', port: 80, publicHostname: v },
+          ]),
       ],
     ];
 
@@ -1222,8 +2368,13 @@ describe('fieldPath', () => {
   it.each([
     [[], '(input)'],
     [['name'], 'name'],
-    [['services', 1, 'publicHostname'], 'services[1].publicHostname'],
-    [['services', 0], 'services[0]'],
+    [
+      ['devices', 0, 'services', 1, 'publicHostname'],
+      'devices[0].services[1].publicHostname',
+    ],
+    [['devices', 0, 'macAddresses', 0], 'devices[0].macAddresses[0]'],
+    [['devices', 2, 'aliases', 0], 'devices[2].aliases[0]'],
+    [['devices', 1], 'devices[1]'],
     [[3], '[3]'],
   ] as [(string | number)[], string][])('%j is %s', (path, text) => {
     expect(fieldPath(path)).toBe(text);
@@ -1239,12 +2390,12 @@ describe('describeProblems', () => {
           message: 'is required, for example "homelab-dns-dev"',
         },
         {
-          field: 'services[0].port',
+          field: 'devices[0].services[0].port',
           message: 'must be a whole number from 1 to 65535, for example 443',
         },
       ]),
     ).toBe(
-      'The environment parameters have 2 problem(s):\n- name is required, for example "homelab-dns-dev"\n- services[0].port must be a whole number from 1 to 65535, for example 443',
+      'The environment parameters have 2 problem(s):\n- name is required, for example "homelab-dns-dev"\n- devices[0].services[0].port must be a whole number from 1 to 65535, for example 443',
     );
   });
 });

@@ -44,10 +44,21 @@ export const DEFAULT_TERRAFORM_VERSION = '1.11.4';
 /** KCL the module runs (kcllang/kcl tag), matching the module's kcl.mod edition v0.11.x. */
 export const DEFAULT_KCL_VERSION = 'v0.11.2';
 export const MAX_SERVICES = 20;
+export const MAX_DEVICES = 50;
+export const MAX_MACS = 8;
+export const MAX_ALIASES = 10;
+const DEVICE_EXAMPLE =
+  '{hostname: "nas", macAddresses: ["aa:bb:cc:dd:ee:ff"], services: [{name: "media", port: 8096}]}';
+export const DEVICES_MIN_MESSAGE = `must hold at least one device, for example ${DEVICE_EXAMPLE}`;
+export const DEVICES_MAX_MESSAGE = `must hold at most ${MAX_DEVICES} devices; for example, put the others in a second environment`;
+export const MACS_MIN_MESSAGE =
+  'must hold at least one MAC address, for example "aa:bb:cc:dd:ee:ff"';
+export const MACS_MAX_MESSAGE = `must hold at most ${MAX_MACS} MAC addresses, one per network interface of the device; for example the wired and the wireless one: ["aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02"]`;
+export const ALIASES_MAX_MESSAGE = `must hold at most ${MAX_ALIASES} aliases, for example ["storage"]`;
 /** What too few or too many services are told, in the form (errorMessage) and in the model. */
 export const SERVICES_MIN_MESSAGE =
   'must hold at least one service, for example {name: "media", port: 8096}';
-export const SERVICES_MAX_MESSAGE = `must hold at most ${MAX_SERVICES} services; for example, put the others in a second environment`;
+export const SERVICES_MAX_MESSAGE = `must hold at most ${MAX_SERVICES} services per device; for example, put the others in a second environment`;
 
 /**
  * A string field checked by a named rule; the message names the rule and a good example, in the
@@ -163,6 +174,57 @@ export const serviceSchema = z
   })
   .strict();
 
+/** A device's service list: 1 to {@link MAX_SERVICES}. */
+const servicesSchema = z
+  .array(serviceSchema, {
+    required_error: `is required: 1 to ${MAX_SERVICES} services`,
+    invalid_type_error: `must be a list of 1 to ${MAX_SERVICES} services`,
+  })
+  .min(1, { message: SERVICES_MIN_MESSAGE })
+  .max(MAX_SERVICES, { message: SERVICES_MAX_MESSAGE })
+  .describe(`Services on the device, 1 to ${MAX_SERVICES}.`);
+
+export const deviceSchema = z
+  .object({
+    hostname: ruled(
+      'hostnameLabel',
+      'Hostname of the device; its local DNS name is <hostname>.<internalDomain>.',
+    ),
+    macAddresses: z
+      .array(
+        ruled(
+          'macAddress',
+          'MAC address of one network interface of the device; written lower-case with colons.',
+        ),
+        {
+          required_error: `is required: 1 to ${MAX_MACS} MAC addresses, for example ["${rules.macAddress.example}"]`,
+          invalid_type_error: `must be a list of 1 to ${MAX_MACS} MAC addresses, for example ["${rules.macAddress.example}"]`,
+        },
+      )
+      .min(1, { message: MACS_MIN_MESSAGE })
+      .max(MAX_MACS, { message: MACS_MAX_MESSAGE })
+      .describe(
+        `MAC addresses of the device's network interfaces, 1 to ${MAX_MACS}; UniFi finds the device by them, and the first one keys its tunnel.`,
+      ),
+    aliases: z
+      .array(
+        ruled(
+          'hostnameLabel',
+          'Another local DNS name for the device (a CNAME <alias>.<internalDomain>).',
+        ),
+        {
+          invalid_type_error: `must be a list of at most ${MAX_ALIASES} names, for example ["storage"]`,
+        },
+      )
+      .max(MAX_ALIASES, { message: ALIASES_MAX_MESSAGE })
+      .describe(
+        `Other local DNS names of the device, 0 to ${MAX_ALIASES}: CNAME records <alias>.<internalDomain>.`,
+      )
+      .optional(),
+    services: servicesSchema,
+  })
+  .strict();
+
 /** Every field a template may pass to the render action. */
 export const parameterShape = {
   environment: oneOf(ENVIRONMENTS, 'Which environment kit to render.'),
@@ -260,22 +322,16 @@ export const parameterShape = {
     'internalDomain',
     'Local DNS domain served by UniFi.',
   ).default('internal.lan'),
-  deviceHostname: ruled(
-    'hostnameLabel',
-    'Hostname of the device that runs the services.',
-  ),
-  deviceMac: ruled(
-    'macAddress',
-    'MAC address of the device; written lower-case with colons.',
-  ),
-  services: z
-    .array(serviceSchema, {
-      required_error: `is required: 1 to ${MAX_SERVICES} services`,
-      invalid_type_error: `must be a list of 1 to ${MAX_SERVICES} services`,
+  devices: z
+    .array(deviceSchema, {
+      required_error: `is required: 1 to ${MAX_DEVICES} devices, for example ${DEVICE_EXAMPLE}`,
+      invalid_type_error: `must be a list of 1 to ${MAX_DEVICES} devices, for example ${DEVICE_EXAMPLE}`,
     })
-    .min(1, { message: SERVICES_MIN_MESSAGE })
-    .max(MAX_SERVICES, { message: SERVICES_MAX_MESSAGE })
-    .describe(`Services on the device, 1 to ${MAX_SERVICES}.`),
+    .min(1, { message: DEVICES_MIN_MESSAGE })
+    .max(MAX_DEVICES, { message: DEVICES_MAX_MESSAGE })
+    .describe(
+      `The devices that run the services, 1 to ${MAX_DEVICES}: each with its hostname, MAC addresses, optional aliases and services; each gets a UniFi local DNS record and, when it publishes a service publicly, its own Cloudflare Tunnel.`,
+    ),
   skipTlsVerify: z
     .boolean({ invalid_type_error: 'must be true or false' })
     .describe(
@@ -341,6 +397,20 @@ const PRODUCTION_ONLY = [
 ] as const;
 
 /**
+ * Whether a value passed its field's own checks (the rule, and no pasted secret): cross-field
+ * rules compare and quote only such values, so a refused value is never echoed in another field's
+ * message. A value that matches a rule can still be refused as a secret (a 21-character random
+ * DNS label looks like a token).
+ */
+function passed(name: RuleName, value: string | undefined): value is string {
+  return (
+    value !== undefined &&
+    matchesRule(name, value) &&
+    secretProblem(value) === undefined
+  );
+}
+
+/**
  * The render action's input: the environment, the optional `targetPath` and every form value,
  * with each rule's message naming the field, the rule and a good example.
  * @public
@@ -390,7 +460,7 @@ export const parameterSchema = z
     }
     // unifi-cloudflare-glue's Terraform modules require >= 1.5.0 (terraform/modules/*/versions.tf);
     // the S3 lockfile needs 1.10 (staging always, production when chosen).
-    if (matchesRule('terraformVersion', p.terraformVersion)) {
+    if (passed('terraformVersion', p.terraformVersion)) {
       const [major, minor] = p.terraformVersion.split('.').map(Number);
       const lockfile =
         p.environment === 'staging' ||
@@ -455,7 +525,7 @@ export const parameterSchema = z
 
     // A controller URL names the port itself; a different port chosen in the port field (443 is
     // the form's default, so it counts as not chosen) leaves it unclear which one is meant.
-    if (matchesRule('unifiAddress', p.unifiHost)) {
+    if (passed('unifiAddress', p.unifiHost)) {
       const { host, port: urlPort } = splitControllerAddress(p.unifiHost);
       if (
         urlPort !== undefined &&
@@ -471,87 +541,176 @@ export const parameterSchema = z
 
     // Cross-field messages quote other fields only once those passed their own rule: a rejected
     // value (a newline, an ANSI escape, a pasted secret, 100 kB) must never be echoed back.
-    const zone = matchesRule('zoneName', p.zoneName) ? p.zoneName : undefined;
-    const names = new Map<string, number>();
-    const publicNames = new Map<string, number>();
-    p.services.forEach((service, i) => {
-      if (names.has(service.name)) {
+    const zone = passed('zoneName', p.zoneName) ? p.zoneName : undefined;
+    const internalDomain = passed('internalDomain', p.internalDomain)
+      ? p.internalDomain
+      : undefined;
+    const label = (value: string) => passed('hostnameLabel', value);
+    /** "device 2 (media-server)": a device as a message names it (1-based, like the form). */
+    const deviceName = (d: number) =>
+      `device ${d + 1}${label(p.devices[d].hostname) ? ` (${p.devices[d].hostname})` : ''}`;
+    const serviceName = (d: number, s: number) => {
+      const name = p.devices[d].services[s].name;
+      return `${deviceName(d)}, service ${s + 1}${label(name) ? ` (${name})` : ''}`;
+    };
+
+    // Names in UniFi local DNS: device hostnames, aliases and service names all become
+    // <name>.<internalDomain>, so each may be used once in the whole environment.
+    const localNames = new Map<string, string>();
+    const claimLocal = (
+      path: (string | number)[],
+      name: string,
+      owner: string,
+    ) => {
+      if (!label(name)) return false;
+      const other = localNames.get(name);
+      if (other !== undefined) {
         issue(
-          ['services', i, 'name'],
-          `repeats the name of service ${names.get(service.name)! + 1}; service names must be unique`,
+          path,
+          `repeats the name "${name}" of ${other}; device hostnames, aliases and service names all become names in the local domain, so each must be unique in the environment`,
+        );
+        return false;
+      }
+      localNames.set(name, owner);
+      const fqdn = `${name}.${p.internalDomain}`;
+      if (internalDomain && fqdn.length > 253) {
+        issue(
+          path,
+          `makes the local hostname ${fqdn.length} characters long; the limit is 253`,
         );
       }
-      names.set(service.name, i);
-      if (service.name === p.deviceHostname) {
-        issue(
-          ['services', i, 'name'],
-          'must differ from deviceHostname: both become names in the internal domain',
-        );
-      }
-      const internal = `${service.name}.${p.internalDomain}`;
-      if (internal.length > 253) {
-        issue(
-          ['services', i, 'name'],
-          `makes the internal hostname ${internal.length} characters long; the limit is 253`,
-        );
-      }
-      // The module's KCL check (schemas/cloudflare.k is_valid_domain) strips only http:// and
-      // https:// from a tunnel origin, so a tcp:// origin never passes: tcp stays local.
-      if (service.protocol === 'tcp' && service.distribution !== 'unifi_only') {
-        issue(
-          ['services', i, 'protocol'],
-          `cannot be tcp when distribution is ${service.distribution}: unifi-cloudflare-glue publishes only http and https services through the tunnel; choose distribution unifi_only for a tcp service, or protocol http or https`,
-        );
-      }
-      // no_tls_verify is a setting of a tunnel's https origin; anywhere else it would promise
-      // something nothing does.
-      if (service.noTlsVerify && service.protocol !== 'https') {
-        issue(
-          ['services', i, 'noTlsVerify'],
-          `applies only to https services (this one speaks ${service.protocol}): untick it, or choose the protocol https, for example for a service with a self-signed certificate on port 8443`,
-        );
-      } else if (service.noTlsVerify && service.distribution === 'unifi_only') {
-        issue(
-          ['services', i, 'noTlsVerify'],
-          'applies only to services published through the Cloudflare Tunnel: untick it, or publish the service in both, for example for a service with a self-signed certificate on port 8443',
-        );
-      }
-      if (service.distribution === 'unifi_only') {
-        if (service.publicHostname !== undefined) {
+      return true;
+    };
+    const macs = new Map<string, string>();
+    const publicNames = new Map<string, string>();
+    const tunnels = new Map<string, string>();
+
+    p.devices.forEach((device, d) => {
+      const at = (...rest: (string | number)[]) => ['devices', d, ...rest];
+      const hostnameClaimed = claimLocal(
+        at('hostname'),
+        device.hostname,
+        `the hostname of ${deviceName(d)}`,
+      );
+      (device.aliases ?? []).forEach((alias, a) =>
+        claimLocal(
+          at('aliases', a),
+          alias,
+          `alias ${a + 1} of ${deviceName(d)}`,
+        ),
+      );
+      device.macAddresses.forEach((mac, m) => {
+        if (!passed('macAddress', mac)) return;
+        const normal = normaliseMac(mac);
+        const other = macs.get(normal);
+        if (other !== undefined) {
           issue(
-            ['services', i, 'publicHostname'],
-            'is only used when distribution is both or cloudflare_only; remove it',
+            at('macAddresses', m),
+            `repeats the MAC address ${normal} of ${other}; a network interface belongs to one device, and each MAC may be listed once`,
+          );
+        } else {
+          macs.set(normal, `${deviceName(d)}, MAC ${m + 1}`);
+        }
+      });
+
+      device.services.forEach((service, i) => {
+        const path = (field: string) => at('services', i, field);
+        claimLocal(path('name'), service.name, serviceName(d, i));
+        // The module's KCL check (schemas/cloudflare.k is_valid_domain) strips only http:// and
+        // https:// from a tunnel origin, so a tcp:// origin never passes: tcp stays local.
+        if (
+          service.protocol === 'tcp' &&
+          service.distribution !== 'unifi_only'
+        ) {
+          issue(
+            path('protocol'),
+            `cannot be tcp when distribution is ${service.distribution}: unifi-cloudflare-glue publishes only http and https services through the tunnel; choose distribution unifi_only for a tcp service, or protocol http or https`,
           );
         }
-        return;
-      }
-      const example = `${matchesRule('hostnameLabel', service.name) ? service.name : 'media'}.${zone ?? rules.zoneName.example}`;
-      if (service.publicHostname === undefined) {
-        issue(
-          ['services', i, 'publicHostname'],
-          `is required when distribution is ${service.distribution}, for example "${example}"`,
-        );
-        return;
-      }
+        // no_tls_verify is a setting of a tunnel's https origin; anywhere else it would promise
+        // something nothing does.
+        if (service.noTlsVerify && service.protocol !== 'https') {
+          issue(
+            path('noTlsVerify'),
+            `applies only to https services (this one speaks ${service.protocol}): untick it, or choose the protocol https, for example for a service with a self-signed certificate on port 8443`,
+          );
+        } else if (
+          service.noTlsVerify &&
+          service.distribution === 'unifi_only'
+        ) {
+          issue(
+            path('noTlsVerify'),
+            'applies only to services published through the Cloudflare Tunnel: untick it, or publish the service in both, for example for a service with a self-signed certificate on port 8443',
+          );
+        }
+        if (service.distribution === 'unifi_only') {
+          if (service.publicHostname !== undefined) {
+            issue(
+              path('publicHostname'),
+              'is only used when distribution is both or cloudflare_only; remove it',
+            );
+          }
+          return;
+        }
+        const example = `${label(service.name) ? service.name : 'media'}.${zone ?? rules.zoneName.example}`;
+        if (service.publicHostname === undefined) {
+          issue(
+            path('publicHostname'),
+            `is required when distribution is ${service.distribution}, for example "${example}"`,
+          );
+          return;
+        }
+        if (!passed('publicHostname', service.publicHostname)) return;
+        if (
+          zone &&
+          service.publicHostname !== zone &&
+          !service.publicHostname.endsWith(`.${zone}`)
+        ) {
+          issue(
+            path('publicHostname'),
+            `must lie inside the zone ${zone}, for example "${example}"`,
+          );
+        }
+        const other = publicNames.get(service.publicHostname);
+        if (other !== undefined) {
+          issue(
+            path('publicHostname'),
+            `repeats the public hostname ${service.publicHostname} of ${other}; a public hostname routes to one service, so each must be unique in the environment`,
+          );
+        } else {
+          publicNames.set(service.publicHostname, serviceName(d, i));
+        }
+      });
+
+      // Each device with public services gets a tunnel named <name>-<hostname>; Cloudflare
+      // tunnel names are unique in an account, and the cut to 63 characters can make two equal.
+      // A hostname that repeats another name is reported once, as that.
       if (
-        zone &&
-        service.publicHostname !== zone &&
-        !service.publicHostname.endsWith(`.${zone}`)
+        hostnameClaimed &&
+        passed('name', p.name) &&
+        device.services.some(s => s.distribution !== 'unifi_only')
       ) {
-        issue(
-          ['services', i, 'publicHostname'],
-          `must lie inside the zone ${zone}, for example "${example}"`,
-        );
+        const tunnel = tunnelNameOf(p.name, device.hostname);
+        const other = tunnels.get(tunnel);
+        if (other !== undefined) {
+          issue(
+            at('hostname'),
+            `gives the tunnel name ${tunnel}, the same as ${other} (tunnel names are <name>-<hostname> cut to 63 characters); shorten the environment name or choose a hostname that differs in its first characters`,
+          );
+        } else {
+          tunnels.set(tunnel, deviceName(d));
+        }
       }
-      if (publicNames.has(service.publicHostname)) {
-        issue(
-          ['services', i, 'publicHostname'],
-          `repeats the public hostname of service ${publicNames.get(service.publicHostname)! + 1}; public hostnames must be unique`,
-        );
-      }
-      publicNames.set(service.publicHostname, i);
     });
   });
+
+/**
+ * The Cloudflare Tunnel name of a device: `<environment name>-<hostname>`, cut to 63 characters
+ * without a trailing hyphen.
+ */
+export function tunnelNameOf(name: string, hostname: string): string {
+  return `${name}-${hostname}`.slice(0, 63).replace(/-+$/, '');
+}
 
 export type ParameterInput = z.input<typeof parameterSchema>;
 
@@ -564,14 +723,14 @@ export type ParameterInput = z.input<typeof parameterSchema>;
  */
 export interface EnvironmentParameters extends Omit<
   z.output<typeof parameterSchema>,
-  'skipTlsVerify' | 'targetPath'
+  'skipTlsVerify' | 'targetPath' | 'devices'
 > {
   /** Directory inside the workspace the files are written to; `.` when not given. */
   targetPath: string;
   /** Skip TLS verification of the UniFi controller and tunnel origins; false outside development. */
   skipTlsVerify: boolean;
-  /** The device's MAC address, normalised to lower-case colon-separated form. */
-  deviceMac: string;
+  /** The devices, 1 to 50, with their MAC addresses normalised. */
+  devices: EnvironmentDevice[];
   /** S3 key of the state object (staging, production); defaulted from environment and name. */
   stateKey?: string;
   /** State locking (production): a DynamoDB table or the S3 native lockfile. */
@@ -587,11 +746,53 @@ export interface EnvironmentParameters extends Omit<
 }
 
 /**
+ * One service on a device, with its defaults filled in.
+ * @public
+ */
+export interface EnvironmentService {
+  /** Service name; also its internal hostname `<name>.<internalDomain>`. */
+  name: string;
+  /** Port the service listens on, on the device. */
+  port: number;
+  /** Protocol the service speaks. */
+  protocol: 'http' | 'https' | 'tcp';
+  /** Where it is published: UniFi local DNS, the Cloudflare Tunnel, or both. */
+  distribution: 'both' | 'unifi_only' | 'cloudflare_only';
+  /** Public hostname in the zone; absent for unifi_only services. */
+  publicHostname?: string;
+  /** Skip the TLS certificate check of this https origin (no_tls_verify). */
+  noTlsVerify: boolean;
+}
+
+// The interface above spells out the service schema's output for the API report; this fails to
+// compile when the two drift apart.
+const serviceOutputMatches: [
+  EnvironmentService,
+  z.output<typeof serviceSchema>,
+] = [] as unknown as [z.output<typeof serviceSchema>, EnvironmentService];
+void serviceOutputMatches;
+
+/**
+ * One device of an environment after validation.
+ * @public
+ */
+export interface EnvironmentDevice {
+  /** Hostname; its local DNS name is `<hostname>.<internalDomain>`. */
+  hostname: string;
+  /** MAC addresses of its network interfaces, lower-case and colon-separated; the first keys its tunnel. */
+  macAddresses: string[];
+  /** Other local DNS names of the device (CNAME records); empty when none. */
+  aliases: string[];
+  /** Its services, 1 to 20. */
+  services: EnvironmentService[];
+}
+
+/**
  * A rejected field: where, and what rule it broke, in words.
  * @public
  */
 export interface ParameterProblem {
-  /** The field's path, for example `services[1].publicHostname`. */
+  /** The field's path, for example `devices[0].services[1].publicHostname`. */
   field: string;
   /** The rule it broke and an example of a good value. */
   message: string;
@@ -605,13 +806,22 @@ export type ParseResult =
   | { success: true; parameters: EnvironmentParameters }
   | { success: false; problems: ParameterProblem[] };
 
-/** Formats a zod path as `services[1].publicHostname`. */
+/** Formats a zod path as `devices[0].services[1].publicHostname`. */
 export function fieldPath(path: (string | number)[]): string {
   const joined = path.reduce<string>((acc, part) => {
     if (typeof part === 'number') return `${acc}[${part}]`;
     return acc ? `${acc}.${part}` : part;
   }, '');
   return joined || '(input)';
+}
+
+/** The object shape an unknown-field issue at `path` belongs to: a service, a device or the top. */
+function shapeAt(path: (string | number)[]): z.ZodRawShape {
+  const objects = path.filter(part => typeof part === 'string');
+  const last = objects[objects.length - 1];
+  if (last === 'services') return serviceSchema.shape;
+  if (last === 'devices') return deviceSchema.shape;
+  return parameterShape;
 }
 
 /**
@@ -626,9 +836,7 @@ export function parseParameters(input: unknown): ParseResult {
       message:
         issue.code === z.ZodIssueCode.unrecognized_keys
           ? `has unknown field(s) ${issue.keys.join(', ')}; the accepted fields are ${Object.keys(
-              issue.path[0] === 'services'
-                ? serviceSchema.shape
-                : parameterShape,
+              shapeAt(issue.path),
             ).join(', ')}`
           : issue.message,
     }));
@@ -642,7 +850,11 @@ export function parseParameters(input: unknown): ParseResult {
     targetPath: p.targetPath ?? '.',
     unifiHost: controller.host,
     unifiPort: controller.port ?? p.unifiPort,
-    deviceMac: normaliseMac(p.deviceMac),
+    devices: p.devices.map(device => ({
+      ...device,
+      macAddresses: device.macAddresses.map(normaliseMac),
+      aliases: device.aliases ?? [],
+    })),
     skipTlsVerify:
       p.environment === 'development' ? (p.skipTlsVerify ?? true) : false,
   };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { buildContext } from '../kits/context';
 import {
+  DISTRIBUTIONS,
   ENVIRONMENTS,
   Environment,
   parseParameters,
@@ -73,6 +74,29 @@ const domain = ruled(
     .array(label, { minLength: 1, maxLength: 3 })
     .map(l => `${l.join('.')}.example`),
 );
+/** A MAC address in each notation the model accepts, either case. */
+const mac = fc.oneof(
+  fc.stringMatching(/^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/),
+  fc.stringMatching(/^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}$/),
+  fc.stringMatching(/^[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2}$/),
+  fc.stringMatching(/^[0-9A-Fa-f]{12}$/),
+);
+/**
+ * A device's shape: its MAC addresses, how many aliases it has and the distribution of each of
+ * its services. The names come from one list of unique labels (see `localNames`), because a name
+ * used twice in the local domain is refused for that reason alone.
+ */
+const device = fc.record({
+  macAddresses: fc.array(mac, { minLength: 1, maxLength: 3 }),
+  aliases: fc.nat({ max: 2 }),
+  services: fc.array(fc.constantFrom(...DISTRIBUTIONS), {
+    minLength: 1,
+    maxLength: 2,
+  }),
+});
+const MAX_GENERATED_DEVICES = 3;
+/** Enough names for every hostname, alias and service name of the generated devices. */
+const LOCAL_NAMES = MAX_GENERATED_DEVICES * (1 + 2 + 2);
 const printable = fc.string({
   unit: fc.constantFrom(
     ...' abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@#!?()[]*`~<>|&"\'+=%$'.split(
@@ -104,9 +128,14 @@ const production = fc.record({
     fc.constantFrom('192.168.1.1', 'unifi'),
   ),
   internalDomain: ruled('internalDomain', fc.constant('internal.lan'), domain),
-  deviceHostname: label,
-  deviceMac: fc.stringMatching(/^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/),
-  serviceName: label,
+  devices: fc.array(device, {
+    minLength: 1,
+    maxLength: MAX_GENERATED_DEVICES,
+  }),
+  localNames: fc.uniqueArray(label, {
+    minLength: LOCAL_NAMES,
+    maxLength: LOCAL_NAMES,
+  }),
   stateBucket: ruled(
     'stateBucket',
     wordy('-', 3),
@@ -156,6 +185,42 @@ const production = fc.record({
 
 type Generated = typeof production extends fc.Arbitrary<infer T> ? T : never;
 
+/** The generated devices, named from the unique labels in turn; aliases only when there are any. */
+function devicesFor(v: Generated) {
+  const names = [...v.localNames];
+  const take = () => names.shift()!;
+  return v.devices.map(d => ({
+    hostname: take(),
+    macAddresses: d.macAddresses,
+    ...(d.aliases > 0
+      ? { aliases: Array.from({ length: d.aliases }, take) }
+      : {}),
+    services: d.services.map(distribution => {
+      const serviceName = take();
+      return {
+        name: serviceName,
+        port: 8096,
+        protocol: 'http',
+        distribution,
+        ...(distribution === 'unifi_only'
+          ? {}
+          : { publicHostname: `${serviceName}.${v.zoneName}` }),
+      };
+    }),
+  }));
+}
+
+/** The value at a field path such as `devices[0].services[1].name`. */
+function valueAt(root: unknown, field: string): unknown {
+  return field
+    .split(/[.[\]]+/)
+    .filter(Boolean)
+    .reduce<unknown>(
+      (value, key) => (value as Record<string, unknown> | undefined)?.[key],
+      root,
+    );
+}
+
 function inputFor(environment: Environment, v: Generated) {
   const base: Record<string, unknown> = { ...canonicalValues[environment] };
   Object.assign(base, {
@@ -165,17 +230,7 @@ function inputFor(environment: Environment, v: Generated) {
     cloudflareAccountId: v.cloudflareAccountId,
     unifiHost: v.unifiHost,
     internalDomain: v.internalDomain,
-    deviceHostname: v.deviceHostname,
-    deviceMac: v.deviceMac,
-    services: [
-      {
-        name: v.serviceName,
-        port: 8096,
-        protocol: 'http',
-        distribution: 'both',
-        publicHostname: `media.${v.zoneName}`,
-      },
-    ],
+    devices: devicesFor(v),
     repoUrl: `github.com?owner=${v.repoOwner}&repo=${v.repoName}`,
   });
   if (v.system !== undefined) base.system = v.system;
@@ -253,19 +308,15 @@ describe('secret shapes', () => {
   ) {
     const parsed = parseParameters(inputFor(environment, values));
     if (!parsed.success) {
-      const input = inputFor(environment, values) as Record<string, any>;
+      const input = inputFor(environment, values);
       const unflaggedRefusals = parsed.problems
         .filter(p => /looks like it holds/.test(p.message))
         .filter(problem => {
-          const value =
-            input[problem.field] ??
-            (problem.field === 'services[0].name'
-              ? values.serviceName
-              : undefined);
+          const value = valueAt(input, problem.field);
           // repoUrl is judged as given and as the owner/repo slug the kits write on its own.
           const judged =
             problem.field === 'repoUrl'
-              ? [value, repositorySlug(value)]
+              ? [value, repositorySlug(value as string)]
               : [value];
           return !judged.some(
             v => typeof v === 'string' && formValueSecret(v) !== undefined,

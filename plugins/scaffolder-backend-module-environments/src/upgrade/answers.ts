@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { matchesRule, trimBlanks } from '../parameters/fieldRules';
 import { ENVIRONMENTS, Environment } from '../parameters/model';
 import { UpgradeError } from './errors';
 import { isKitVersion } from './versions';
@@ -66,26 +67,139 @@ export function parseAnswers(text: string): Answers {
 
 /**
  * Changes to the answers: a mapping of answer fields to new values (a list replaces the list),
- * `null` removes an optional field, and `addServices` appends services to the recorded ones.
+ * `null` removes an optional field, `addDevices` appends devices to the recorded ones, and
+ * `addServices` appends services, each to the device its optional `device` names (the hostname
+ * of a device the environment has, or one `addDevices` adds; may be left out when the environment
+ * has exactly one device).
  */
 export interface AnswerChanges {
   [field: string]: unknown;
   addServices?: unknown[];
+  addDevices?: unknown[];
 }
 
-/** Applies changes to recorded answers; the environment of a repository never changes. */
-export function applyChanges(
+const SERVICE_EXAMPLE =
+  '{name: photos, port: 2283, publicHostname: photos.example.com}';
+const DEVICE_EXAMPLE =
+  '{hostname: nas, macAddresses: ["aa:bb:cc:dd:ee:01"], services: [{name: files, port: 5001, protocol: https, distribution: unifi_only}]}';
+
+/** Where added services go: a device's hostname and services, and where the answers hold them. */
+interface DeviceSlot {
+  hostname: unknown;
+  services: unknown[];
+  /** The services' field path, e.g. `devices[1].services`. */
+  path: string;
+  /** Stores the (new) service list back into the answers. */
+  store(services: unknown[]): void;
+}
+
+/**
+ * The devices of the answers: 0.3.0 and later list `devices`; answers of an earlier kit (an
+ * upgrade `--to` 0.2.0) describe their one device by `deviceHostname` and top-level `services`.
+ */
+function deviceSlots(next: Record<string, unknown>): DeviceSlot[] {
+  if (Array.isArray(next.devices)) {
+    const devices = next.devices.map(d => (isMapping(d) ? { ...d } : d));
+    next.devices = devices;
+    return devices.flatMap((device, d) =>
+      isMapping(device)
+        ? [
+            {
+              hostname: device.hostname,
+              services: Array.isArray(device.services) ? device.services : [],
+              path: `devices[${d}].services`,
+              store: (services: unknown[]) => {
+                device.services = services;
+              },
+            },
+          ]
+        : [],
+    );
+  }
+  if (
+    next.devices === undefined &&
+    (next.deviceHostname !== undefined || Array.isArray(next.services))
+  ) {
+    return [
+      {
+        hostname: next.deviceHostname,
+        services: Array.isArray(next.services) ? next.services : [],
+        path: 'services',
+        store: services => {
+          next.services = services;
+        },
+      },
+    ];
+  }
+  return [];
+}
+
+/** A name for a message: quoted only when it is a DNS label, never arbitrary input. */
+function label(value: unknown): string | undefined {
+  return typeof value === 'string' && matchesRule('hostnameLabel', value)
+    ? value
+    : undefined;
+}
+
+const hostnamesOf = (slots: DeviceSlot[]) =>
+  slots.map(s => label(s.hostname) ?? '(invalid hostname)').join(', ');
+
+/** The device an added service names (or the only one); otherwise which rule it broke. */
+function targetDevice(
+  slots: DeviceSlot[],
+  device: unknown,
+  field: string,
+): DeviceSlot {
+  const example =
+    slots.map(s => label(s.hostname)).find(Boolean) ?? 'media-server';
+  const hostname = typeof device === 'string' ? trimBlanks(device) : device;
+  // Left out, left empty in the form, or null in a changes file: the same.
+  if (hostname === undefined || hostname === null || hostname === '') {
+    if (slots.length === 1) return slots[0];
+    throw new UpgradeError(
+      slots.length === 0
+        ? `${field} has no device to add the service to: the answers record none; add one with addDevices, for example [${DEVICE_EXAMPLE}]`
+        : `${field} is required: this environment has ${slots.length} devices (${hostnamesOf(slots)}), so an added service names the hostname of the device that runs it, for example device: ${example}`,
+    );
+  }
+  const slot =
+    typeof hostname === 'string'
+      ? slots.find(s => s.hostname === hostname)
+      : undefined;
+  if (slot) return slot;
+  const named = label(hostname);
+  throw new UpgradeError(
+    `${field} ${named ? `names ${named}, which is not a device of this environment` : 'must be the hostname of a device of this environment'}: one of ${hostnamesOf(slots) || 'none'}, for example "${example}"; a new device is added with addDevices`,
+  );
+}
+
+/** The answers after {@link changeAnswers}, what it did, and where the added entries landed. */
+export interface ChangedAnswers {
+  values: AnswerValues;
+  /** One line per change, for the upgrade report. */
+  notes: string[];
+  /** Where each added device and service is in the answers, e.g. `addServices[0] is devices[1].services[3]`. */
+  locations: string[];
+}
+
+/**
+ * Applies changes to recorded answers (see {@link AnswerChanges}); the environment of a
+ * repository never changes. Every refusal names the field, the rule and an example.
+ */
+export function changeAnswers(
   values: AnswerValues,
   changes: AnswerChanges | undefined,
-): AnswerValues {
-  if (!changes) return values;
+): ChangedAnswers {
+  const notes: string[] = [];
+  const locations: string[] = [];
+  if (!changes) return { values, notes, locations };
   if (!isMapping(changes))
     throw new UpgradeError(
       'The answer changes must be a mapping of answer fields to new values, for example {glueVersion: v0.12.2}',
     );
   const next: Record<string, unknown> = { ...values };
   for (const [field, value] of Object.entries(changes)) {
-    if (field === 'addServices') continue;
+    if (field === 'addServices' || field === 'addDevices') continue;
     if (field === 'environment') {
       if (value !== values.environment) {
         throw new UpgradeError(
@@ -96,15 +210,62 @@ export function applyChanges(
     }
     if (value === null) delete next[field];
     else next[field] = value;
+    notes.push(`${field}: changed as requested`);
   }
-  if (changes.addServices !== undefined) {
-    if (!Array.isArray(changes.addServices)) {
+  if (changes.addDevices !== undefined) {
+    if (
+      !Array.isArray(changes.addDevices) ||
+      !changes.addDevices.every(isMapping)
+    ) {
       throw new UpgradeError(
-        'addServices must be a list of services, for example [{name: photos, port: 2283, publicHostname: photos.example.com}]',
+        `addDevices must be a list of devices, for example [${DEVICE_EXAMPLE}]`,
       );
     }
-    const services = Array.isArray(next.services) ? next.services : [];
-    next.services = [...services, ...changes.addServices];
+    if (!Array.isArray(next.devices)) {
+      throw new UpgradeError(
+        'addDevices needs answers that list devices (kit version 0.3.0 and later), but these describe one device by deviceHostname: upgrade to the current kit (leave out --to), for example with addDevices in the same run',
+      );
+    }
+    const before = next.devices.length;
+    next.devices = [...next.devices, ...changes.addDevices];
+    changes.addDevices.forEach((device, i) => {
+      locations.push(`addDevices[${i}] is devices[${before + i}]`);
+      notes.push(
+        `addDevices: device ${label((device as Record<string, unknown>).hostname) ?? before + i + 1} added`,
+      );
+    });
   }
-  return next as AnswerValues;
+  if (changes.addServices !== undefined) {
+    if (
+      !Array.isArray(changes.addServices) ||
+      !changes.addServices.every(isMapping)
+    ) {
+      throw new UpgradeError(
+        `addServices must be a list of services, for example [${SERVICE_EXAMPLE}]`,
+      );
+    }
+    const slots = deviceSlots(next);
+    changes.addServices.forEach((item, i) => {
+      const { device, ...service } = item as Record<string, unknown>;
+      const slot = targetDevice(slots, device, `addServices[${i}].device`);
+      locations.push(
+        `addServices[${i}] is ${slot.path}[${slot.services.length}]`,
+      );
+      slot.services = [...slot.services, service];
+      slot.store(slot.services);
+      const host = label(slot.hostname);
+      notes.push(
+        `addServices: service ${label(service.name) ?? i + 1} added${host ? ` to device ${host}` : ''}`,
+      );
+    });
+  }
+  return { values: next as AnswerValues, notes, locations };
+}
+
+/** Applies changes to recorded answers; see {@link changeAnswers}, which also says what it did. */
+export function applyChanges(
+  values: AnswerValues,
+  changes: AnswerChanges | undefined,
+): AnswerValues {
+  return changeAnswers(values, changes).values;
 }

@@ -6,10 +6,12 @@
 export {
   ANSWERS_FILE,
   applyChanges,
+  changeAnswers,
   parseAnswers,
   type AnswerChanges,
   type Answers,
   type AnswerValues,
+  type ChangedAnswers,
 } from './answers';
 export {
   checkRepository,

@@ -65,7 +65,9 @@ export class KitReleases {
    * The release that rendered `version`. The current kits answer for their own version even
    * when an archive of the same number exists: until a release bumps the package version, the
    * kits under development carry the last number, and repositories they made must compare
-   * with them.
+   * with them. Repositories the archived release made are then compared with kits that may no
+   * longer read their answers, so kits that change the answers' shape carry their new version
+   * from the start (0.3.0, devices: package.json said 0.3.0 as soon as 0.2.0 was archived).
    */
   get(version: string): KitRelease {
     if (version === this.current.version) return this.current;

@@ -54,6 +54,101 @@ describe('answer migrations', () => {
     expect(notes).toHaveLength(1);
   });
 
+  it('0.2.0 -> 0.3.0 moves the one device, its MAC address and its services into devices', () => {
+    const v020 = {
+      environment: 'staging',
+      name: 'homelab-dns-staging',
+      internalDomain: 'internal.lan',
+      deviceHostname: 'media-server',
+      deviceMac: 'aa:bb:cc:dd:ee:ff',
+      services: [
+        { name: 'jellyfin', port: 8096, noTlsVerify: false },
+        { name: 'nas', port: 5001, protocol: 'https', noTlsVerify: true },
+      ],
+      stateBucket: 'acme-terraform-state',
+    } as AnswerValues;
+    const { values, notes } = migrateAnswers(v020, '0.2.0', '0.3.0');
+    expect(values).toEqual({
+      environment: 'staging',
+      name: 'homelab-dns-staging',
+      internalDomain: 'internal.lan',
+      devices: [
+        {
+          hostname: 'media-server',
+          macAddresses: ['aa:bb:cc:dd:ee:ff'],
+          services: v020.services,
+        },
+      ],
+      stateBucket: 'acme-terraform-state',
+    });
+    expect(notes).toEqual([
+      '0.2.0 -> 0.3.0: deviceHostname, deviceMac, services: moved into devices, as its one device media-server with its MAC address and 2 service(s) (0.3.0 lists every device of the environment, each with its MAC addresses, aliases and services)',
+    ]);
+    expect(v020.deviceHostname).toBe('media-server'); // the input is not changed
+  });
+
+  it('takes 0.1.0 answers through 0.2.0 to 0.3.0: the pins, then the devices', () => {
+    const { values, notes } = migrateAnswers(
+      { ...v010, deviceHostname: 'nas', deviceMac: 'aa:bb:cc:dd:ee:01' },
+      '0.1.0',
+      '0.3.0',
+    );
+    expect(values).toEqual({
+      environment: 'development',
+      name: 'homelab-dns-dev-local',
+      glueVersion: 'v0.12.2',
+      publishTarget: 'local',
+      terraformVersion: '1.11.4',
+      kclVersion: 'v0.11.2',
+      unifiSite: 'default',
+      devices: [
+        {
+          hostname: 'nas',
+          macAddresses: ['aa:bb:cc:dd:ee:01'],
+          services: [{ name: 'jellyfin', port: 8096, noTlsVerify: false }],
+        },
+      ],
+    });
+    expect(notes.map(n => n.slice(0, n.indexOf(':', 16)))).toEqual([
+      '0.1.0 -> 0.2.0: terraformVersion',
+      '0.1.0 -> 0.2.0: kclVersion',
+      '0.1.0 -> 0.2.0: unifiSite',
+      '0.1.0 -> 0.2.0: services[].noTlsVerify',
+      '0.1.0 -> 0.2.0: repoUrl',
+      '0.2.0 -> 0.3.0: deviceHostname, deviceMac, services',
+    ]);
+    // Moving to 0.2.0 only (upgrade --to 0.2.0) keeps 0.2.0's shape.
+    expect(migrateAnswers(v010, '0.1.0', '0.2.0').values).not.toHaveProperty(
+      'devices',
+    );
+  });
+
+  it('leaves answers that already list devices alone, and quotes no hostname that is not one', () => {
+    const current = {
+      environment: 'development',
+      devices: [{ hostname: 'nas', macAddresses: ['aa:bb:cc:dd:ee:01'] }],
+    } as AnswerValues;
+    expect(migrateAnswers(current, '0.2.0', '0.3.0')).toEqual({
+      values: current,
+      notes: [],
+    });
+    const odd = migrateAnswers(
+      {
+        environment: 'development',
+        deviceHostname: 'Not\nA Label',
+        services: [],
+      } as AnswerValues,
+      '0.2.0',
+      '0.3.0',
+    );
+    expect(odd.values.devices).toEqual([
+      { hostname: 'Not\nA Label', macAddresses: [], services: [] },
+    ]);
+    expect(odd.notes).toEqual([
+      '0.2.0 -> 0.3.0: deviceHostname, services: moved into devices, as its one device with no MAC address and 0 service(s) (0.3.0 lists every device of the environment, each with its MAC addresses, aliases and services)',
+    ]);
+  });
+
   it('applies only the steps between the two versions, oldest first', () => {
     const steps = [
       {
@@ -85,11 +180,13 @@ describe('answer migrations', () => {
     expect(migrateAnswers(v010, '3.0.0', '3.0.0', steps).notes).toEqual([]);
   });
 
-  it('records every migration between release versions, in order', () => {
+  it('records every migration between release versions, in order, each starting where the last one ended', () => {
     for (const m of MIGRATIONS) {
       expect(isKitVersion(m.from) && isKitVersion(m.to)).toBe(true);
       expect(compareVersions(m.from, m.to)).toBeLessThan(0);
     }
+    for (let i = 1; i < MIGRATIONS.length; i++)
+      expect(MIGRATIONS[i].from).toBe(MIGRATIONS[i - 1].to);
   });
 });
 

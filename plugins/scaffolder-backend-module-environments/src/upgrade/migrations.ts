@@ -68,6 +68,47 @@ export const MIGRATIONS: AnswersMigration[] = [
       return { values: values as AnswerValues, notes };
     },
   },
+  {
+    from: '0.2.0',
+    to: '0.3.0',
+    migrate(input) {
+      const values: Record<string, unknown> = { ...input };
+      const { deviceHostname, deviceMac, services } = values;
+      const moved = Object.entries({ deviceHostname, deviceMac, services })
+        .filter(([, value]) => value !== undefined)
+        .map(([field]) => field);
+      // Answers that already list devices are in 0.3.0's shape: nothing is moved, and leftover
+      // single-device fields stay for the kit to name, rather than be merged by guesswork.
+      if (values.devices !== undefined || moved.length === 0)
+        return { values: values as AnswerValues, notes: [] };
+      // 0.2.0 described the one device, its MAC address and its services at the top level; 0.3.0
+      // lists devices. The device keeps its hostname and its MAC address comes first, so its
+      // local DNS name, its UniFi client and its tunnel (named <name>-<hostname>, keyed by the
+      // first MAC) stay the same.
+      delete values.deviceHostname;
+      delete values.deviceMac;
+      delete values.services;
+      values.devices = [
+        {
+          hostname: deviceHostname,
+          macAddresses: deviceMac === undefined ? [] : [deviceMac],
+          services: services ?? [],
+        },
+      ];
+      const hostname =
+        typeof deviceHostname === 'string' &&
+        /^[a-z0-9-]{1,63}$/.test(deviceHostname)
+          ? ` ${deviceHostname}`
+          : '';
+      const count = Array.isArray(services) ? services.length : 0;
+      return {
+        values: values as AnswerValues,
+        notes: [
+          `${moved.join(', ')}: moved into devices, as its one device${hostname} with ${deviceMac === undefined ? 'no' : 'its'} MAC address and ${count} service(s) (0.3.0 lists every device of the environment, each with its MAC addresses, aliases and services)`,
+        ],
+      };
+    },
+  },
 ];
 
 /**

@@ -229,3 +229,27 @@ describe('checkRepository', () => {
     ).toMatchObject({ state: 'edited', editedFiles: ['deploy.sh'] });
   });
 });
+
+describe('KitReleases', () => {
+  it('lets the current kits answer for their own version, even over an archive of that number', () => {
+    const archived2 = { ...v2, render: () => [] };
+    const both = new KitReleases(
+      v2,
+      [
+        { version: '1.0.0', load: () => v1 },
+        { version: '2.0.0', load: () => archived2 },
+      ],
+      '/nowhere',
+    );
+    expect(both.get('2.0.0')).toBe(v2);
+    expect(both.get('1.0.0')).toBe(v1);
+    expect(both.versions).toEqual(['1.0.0', '2.0.0']);
+    // Once the package version moves on, the archive answers for its release.
+    const next = new KitReleases(
+      { ...v2, version: '3.0.0' },
+      [{ version: '2.0.0', load: () => archived2 }],
+      '/nowhere',
+    );
+    expect(next.get('2.0.0')).toBe(archived2);
+  });
+});

@@ -3,7 +3,7 @@ import {
   ANSWERS_FILE,
   AnswerChanges,
   Answers,
-  applyChanges,
+  changeAnswers,
   parseAnswers,
 } from './answers';
 import { UpgradeError } from './errors';
@@ -72,7 +72,7 @@ export interface UpgradePlan {
 export interface PlanUpgradeOptions {
   releases: KitReleases;
   read: RepositoryReader;
-  /** Answer changes the user asks for (see {@link applyChanges}). */
+  /** Answer changes the user asks for (see {@link changeAnswers}). */
   changes?: AnswerChanges;
   /** Kit version to move to; the current kits by default. */
   to?: string;
@@ -123,12 +123,21 @@ export async function planUpgrade(
     recorded.templateVersion,
     toVersion,
   );
-  const values = applyChanges(migrated.values, options.changes);
-  const theirs = releases.get(toVersion).render(values, recorded.template);
+  const changed = changeAnswers(migrated.values, options.changes);
+  const values = changed.values;
+  let theirs: RenderedFile[];
+  try {
+    theirs = releases.get(toVersion).render(values, recorded.template);
+  } catch (error) {
+    // The kit names fields by their place in the answers; say where the added entries went.
+    if (error instanceof UpgradeError && changed.locations.length > 0)
+      throw new UpgradeError(
+        `${error.message}\n(${changed.locations.join('; ')})`,
+      );
+    throw error;
+  }
 
-  const answerNotes = [...migrated.notes];
-  for (const field of Object.keys(options.changes ?? {}))
-    answerNotes.push(`${field}: changed as requested`);
+  const answerNotes = [...migrated.notes, ...changed.notes];
 
   const baseFiles = byPath(base);
   const theirFiles = byPath(theirs);

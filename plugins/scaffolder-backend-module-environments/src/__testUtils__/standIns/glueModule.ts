@@ -23,6 +23,12 @@
  *     exist on the host; dagger uploads a snapshot of it.
  *  3. main.py deploy/destroy: argument checks return "✗ Failed: ..." (full deployment needs the
  *     UniFi key or username+password, not both, the URL, the token, the account and the zone).
+ *     --unifi-only and --cloudflare-only together are refused ("Cannot use both"); a UniFi-only
+ *     run checks only the UniFi arguments and generates only the UniFi config, a Cloudflare-only
+ *     run only the Cloudflare ones (main.py lines 518-557 of deploy, 1009-1045 of plan, 1367-1400
+ *     of destroy: "UniFi-only deployment|planning|destruction requires ..."). They run other
+ *     Terraform roots (unifi-dns, cloudflare-tunnel instead of glue), so their state holds only
+ *     their side: a UniFi-only state has no tunnel_ids output.
  *     deploy and destroy RETURN every failure as text starting with "✗ Failed" and `dagger call`
  *     prints it and exits 0. plan raises instead (ValueError/RuntimeError: dagger exits 1), and
  *     returns a Directory (plan.tfplan, plan.json, plan.txt, plan-summary.txt) for `export`.
@@ -203,7 +209,7 @@ config_value() {
 
 # 4 and 5: what the KCL step would say about kcl_source, or nothing.
 kcl_failure() {
-  local dir=${'$'}{flag[kcl-source]} url
+  local dir=${'$'}{flag[kcl-source]} only=${'$'}{1:-all} url
   if [[ ! -f $dir/kcl.mod ]]; then
     REPLY=$'✗ No kcl.mod found in source directory. Is this a valid KCL module?\nHint: Run \'kcl mod init\' in your KCL directory to create a module.'
     return 0
@@ -211,6 +217,8 @@ kcl_failure() {
   if [[ ! -f $dir/main.k ]]; then REPLY='✗ Entry point file not found: main.k'; return 0; fi
   if ! grep -q '^unifi_output[[:space:]]*=' "$dir/main.k"; then REPLY="✗ main.k does not export 'unifi_output'"; return 0; fi
   if ! grep -q '^cf_output[[:space:]]*=' "$dir/main.k"; then REPLY="✗ main.k does not export 'cf_output'"; return 0; fi
+  # A UniFi-only run generates no Cloudflare config, so the tunnel origins are not checked.
+  [[ $only == unifi ]] && return 1
   while IFS= read -r url; do
     url=${'$'}{url#*\"}
     url=${'$'}{url%\"*}
@@ -280,8 +288,14 @@ decide() {
       text=$'✗ Failed: Could not retrieve tunnel_ids output\nError: Output "tunnel_ids" not found\nAvailable outputs: none'
       return
     fi
-    local macs mac
-    macs=$(< "$source_state")
+    local macs mac root
+    root=$(head -n 1 "$source_state")
+    if [[ $root == 'root: unifi-dns' ]]; then
+      outcome=failed
+      text=$'✗ Failed: Could not retrieve tunnel_ids output\nError: Output "tunnel_ids" not found\nAvailable outputs: none'
+      return
+    fi
+    macs=$(tail -n +2 "$source_state")
     if [[ -z $macs ]]; then outcome=failed; text='✗ Failed: No tunnels found in Terraform outputs. State may be corrupted.'; return; fi
     outcome=ok
     text=$'============================================================\nCLOUDFLARE TUNNEL SECRETS\n============================================================\n'
@@ -289,18 +303,33 @@ decide() {
     return
   fi
 
-  # 3. Argument checks of deploy, plan and destroy (full deployment: neither --*-only flag).
+  # 3. Argument checks of deploy, plan and destroy, by scope (--unifi-only, --cloudflare-only).
+  local only=all
+  if [[ -n ${'$'}{flag[unifi-only]+x} && -n ${'$'}{flag[cloudflare-only]+x} ]]; then
+    outcome=failed; text='✗ Failed: Cannot use both --unifi-only and --cloudflare-only'; return
+  fi
+  [[ -n ${'$'}{flag[unifi-only]+x} ]] && only=unifi
+  [[ -n ${'$'}{flag[cloudflare-only]+x} ]] && only=cloudflare
+  local noun=deployment
+  case $fn in plan) noun=planning ;; destroy) noun=destruction ;; esac
+  local who=Full
+  case $only in unifi) who=UniFi-only ;; cloudflare) who=Cloudflare-only ;; esac
   local missing=''
   local key=${'$'}{flag[unifi-api-key]+x} user=${'$'}{flag[unifi-username]+x} pass=${'$'}{flag[unifi-password]+x}
-  if [[ -z $key && ( -z $user || -z $pass ) ]]; then missing='either --unifi-api-key OR both --unifi-username and --unifi-password'
-  elif [[ -n $key && -n $user && -n $pass ]]; then missing='one authentication method, not both'
-  elif [[ -z ${'$'}{flag[unifi-url]:-} ]]; then missing='--unifi-url'
-  elif [[ -z ${'$'}{flag[cloudflare-token]+x} ]]; then missing='--cloudflare-token'
-  elif [[ -z ${'$'}{flag[cloudflare-account-id]:-} ]]; then missing='--cloudflare-account-id'
-  elif [[ -z ${'$'}{flag[zone-name]:-} ]]; then missing='--zone-name'
+  if [[ $only != cloudflare ]]; then
+    if [[ -z $key && ( -z $user || -z $pass ) ]]; then missing='either --unifi-api-key OR both --unifi-username and --unifi-password'
+    elif [[ -n $key && -n $user && -n $pass ]]; then outcome=failed; text='✗ Failed: Cannot use both API key and username/password. Choose one authentication method.'; return
+    elif [[ -z ${'$'}{flag[unifi-url]:-} ]]; then missing='--unifi-url'
+    fi
   fi
-  if [[ -n $missing ]]; then outcome=failed; text="✗ Failed: Full deployment requires $missing"; return; fi
-  if kcl_failure; then
+  if [[ -z $missing && $only != unifi ]]; then
+    if [[ -z ${'$'}{flag[cloudflare-token]+x} ]]; then missing='--cloudflare-token'
+    elif [[ -z ${'$'}{flag[cloudflare-account-id]:-} ]]; then missing='--cloudflare-account-id'
+    elif [[ -z ${'$'}{flag[zone-name]:-} ]]; then missing='--zone-name'
+    fi
+  fi
+  if [[ -n $missing ]]; then outcome=failed; text="✗ Failed: $who $noun requires $missing"; return; fi
+  if kcl_failure "$only"; then
     outcome=failed
     if [[ $REPLY == *local_service_url* ]]; then text=$'✗ Failed: Could not generate Cloudflare config\n'"$REPLY"; else text=$'✗ Failed: Could not generate UniFi config\n'"$REPLY"; fi
     return
@@ -318,8 +347,20 @@ decide() {
   outcome=ok
   case $fn in
     deploy)
-      if [[ -n $state_file ]]; then mkdir -p "${'$'}{state_file%/*}" && tunnel_macs > "$state_file"; fi
-      text=$'============================================================\nPHASE 1: Generating KCL configurations\n============================================================\n✓ UniFi configuration generated\n✓ Cloudflare configuration generated\n✓ Terraform init completed\n✓ Terraform apply completed\n\n✓ '"$scope"$' deployments completed successfully\n\nNext Step: Retrieve Tunnel Credentials\n  dagger call get-tunnel-secrets ...\n  cloudflared service install <tunnel-token-from-option-1>'
+      # The state records which Terraform root wrote it; a UniFi-only root creates no tunnels.
+      if [[ -n $state_file ]]; then
+        mkdir -p "${'$'}{state_file%/*}"
+        case $only in
+          unifi) printf 'root: unifi-dns\n' > "$state_file" ;;
+          cloudflare) { printf 'root: cloudflare-tunnel\n'; tunnel_macs; } > "$state_file" ;;
+          *) { printf 'root: glue\n'; tunnel_macs; } > "$state_file" ;;
+        esac
+      fi
+      case $only in
+        unifi) text=$'============================================================\nPHASE 1: Generating KCL configurations\n============================================================\n✓ UniFi configuration generated\n○ Cloudflare configuration skipped (--unifi-only)\n✓ Terraform init completed\n✓ Terraform apply completed\n\n✓ UniFi DNS deployment completed successfully' ;;
+        cloudflare) text=$'============================================================\nPHASE 1: Generating KCL configurations\n============================================================\n○ UniFi configuration skipped (--cloudflare-only)\n✓ Cloudflare configuration generated\n✓ Terraform init completed\n✓ Terraform apply completed\n\n✓ Cloudflare Tunnel deployment completed successfully\n\nNext Step: Retrieve Tunnel Credentials\n  dagger call get-tunnel-secrets ...\n  cloudflared service install <tunnel-token-from-option-1>' ;;
+        *) text=$'============================================================\nPHASE 1: Generating KCL configurations\n============================================================\n✓ UniFi configuration generated\n✓ Cloudflare configuration generated\n✓ Terraform init completed\n✓ Terraform apply completed\n\n✓ '"$scope"$' deployments completed successfully\n\nNext Step: Retrieve Tunnel Credentials\n  dagger call get-tunnel-secrets ...\n  cloudflared service install <tunnel-token-from-option-1>' ;;
+      esac
       ;;
     destroy)
       if [[ -n $state_file ]]; then rm -f "$state_file"; fi

@@ -1,4 +1,5 @@
 import { UPSTREAM_MODULE } from '../../kits/context';
+import { normaliseMac } from '../../parameters/fieldRules';
 import {
   EnvironmentParameters,
   ParameterInput,
@@ -30,7 +31,8 @@ function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
 /**
  * The `values` of `.environment-answers.yaml`: every form value, defaults filled in, no
  * secrets. skipTlsVerify is a development field and locking a production one; the other
- * environments fix them and have no such form field.
+ * environments fix them and have no such form field. A device records its aliases only when it
+ * has any.
  */
 export function expectedAnswers(
   p: EnvironmentParameters,
@@ -38,12 +40,59 @@ export function expectedAnswers(
   const { targetPath: _targetPath, skipTlsVerify, locking, ...rest } = p;
   return withoutUndefined({
     ...rest,
+    devices: p.devices.map(({ aliases, ...d }) => ({
+      ...d,
+      ...(aliases.length > 0 ? { aliases } : {}),
+    })),
     ...(p.environment === 'development' ? { skipTlsVerify } : {}),
     ...(p.environment === 'production' ? { locking } : {}),
   });
 }
 
 export type DaggerFunction = 'deploy' | 'plan' | 'destroy';
+
+/**
+ * What a deploy, plan or destroy covers: everything, or one side through the module's
+ * `--unifi-only` / `--cloudflare-only` flags (main.py: mutually exclusive; each side then runs
+ * its own Terraform root module, unifi-dns or cloudflare-tunnel, instead of glue).
+ */
+export type Scope = 'full' | 'unifi' | 'cloudflare';
+
+/** The two partial scopes every tier offers. */
+export const PARTIAL_SCOPES = ['unifi', 'cloudflare'] as const;
+
+/** The module flags of a scope: none for a full run, exactly one for a partial run. */
+export function scopeFlags(scope: Scope): string[] {
+  return scope === 'full' ? [] : [`--${scope}-only`];
+}
+
+/**
+ * The S3 state key a run of `scope` must use: a partial run keeps its own state beside the full
+ * one (`<stateKey minus .tfstate>.<scope>-only.tfstate`), because its root module's resource
+ * addresses differ from glue's. Undefined in development (ephemeral state).
+ */
+export function stateKeyOf(
+  p: EnvironmentParameters,
+  scope: Scope,
+): string | undefined {
+  if (p.stateKey === undefined || scope === 'full') return p.stateKey;
+  return `${p.stateKey.replace(/\.tfstate$/, '')}.${scope}-only.tfstate`;
+}
+
+/** A device of the parsed parameters. */
+export type DeviceParameters = EnvironmentParameters['devices'][number];
+
+/** The devices that get a Cloudflare Tunnel: those with a service published through it. */
+export function tunnelDevices(p: EnvironmentParameters): DeviceParameters[] {
+  return p.devices.filter(d =>
+    d.services.some(s => s.distribution !== 'unifi_only'),
+  );
+}
+
+/** The MAC address that keys a device's tunnel: its first, lower-case with colons. */
+export function tunnelMacOf(d: DeviceParameters): string {
+  return normaliseMac(d.macAddresses[0]);
+}
 
 /**
  * The flags every deploy, plan and destroy of unifi-cloudflare-glue v0.12.2 accepts
@@ -112,10 +161,11 @@ export function splitDaggerArgv(argv: string[]): DaggerCall {
   };
 }
 
-/** The exact dagger call a kit must make for `fn`. */
+/** The exact dagger call a kit must make for `fn` over `scope`. */
 export function expectedDaggerCall(
   p: EnvironmentParameters,
   fn: DaggerFunction,
+  scope: Scope = 'full',
 ): DaggerCall {
   const auth =
     p.unifiAuth === 'apiKey'
@@ -124,18 +174,33 @@ export function expectedDaggerCall(
           '--unifi-username=env:UNIFI_USERNAME',
           '--unifi-password=env:UNIFI_PASSWORD',
         ];
+  // A partial run passes only its own side's URL and credentials (main.py checks only those),
+  // so a Cloudflare-only run needs no UniFi credentials and a UniFi-only run no Cloudflare token.
+  const unifi =
+    scope === 'cloudflare'
+      ? []
+      : [`--unifi-url=https://${p.unifiHost}:${p.unifiPort}`, ...auth];
+  // Development's TLS choice for the UniFi controller goes with every run that talks to UniFi.
+  const insecure =
+    p.environment === 'development' && p.skipTlsVerify && scope !== 'cloudflare'
+      ? ['--unifi-insecure']
+      : [];
+  const cloudflare =
+    scope === 'unifi'
+      ? []
+      : [
+          '--cloudflare-token=env:CF_TOKEN',
+          `--cloudflare-account-id=${p.cloudflareAccountId}`,
+          `--zone-name=${p.zoneName}`,
+        ];
   const flags = [
     '--kcl-source=./kcl',
-    `--unifi-url=https://${p.unifiHost}:${p.unifiPort}`,
-    ...auth,
-    '--cloudflare-token=env:CF_TOKEN',
-    `--cloudflare-account-id=${p.cloudflareAccountId}`,
-    `--zone-name=${p.zoneName}`,
-    ...(p.environment === 'development' && p.skipTlsVerify
-      ? ['--unifi-insecure']
-      : []),
+    ...unifi,
+    ...cloudflare,
+    ...insecure,
     `--terraform-version=${p.terraformVersion}`,
     `--kcl-version=${p.kclVersion}`,
+    ...scopeFlags(scope),
     ...stateFlags(p),
     CACHE_BUSTER,
   ];
@@ -146,13 +211,21 @@ export function expectedDaggerCall(
   };
 }
 
-/** The environment variables dagger must receive: the Cloudflare token and the UniFi credentials. */
-export function secretVariables(p: EnvironmentParameters): string[] {
-  return [
-    'CF_TOKEN',
-    ...(p.unifiAuth === 'apiKey'
+/**
+ * The environment variables dagger must receive: the Cloudflare token and the UniFi credentials
+ * of the auth mode, or for a partial run those of its side only.
+ */
+export function secretVariables(
+  p: EnvironmentParameters,
+  scope: Scope = 'full',
+): string[] {
+  const unifi =
+    p.unifiAuth === 'apiKey'
       ? ['UNIFI_API_KEY']
-      : ['UNIFI_USERNAME', 'UNIFI_PASSWORD']),
+      : ['UNIFI_USERNAME', 'UNIFI_PASSWORD'];
+  return [
+    ...(scope === 'unifi' ? [] : ['CF_TOKEN']),
+    ...(scope === 'cloudflare' ? [] : unifi),
   ];
 }
 

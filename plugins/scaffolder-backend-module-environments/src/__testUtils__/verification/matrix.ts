@@ -1,6 +1,7 @@
 import {
   DISTRIBUTIONS,
   Environment,
+  MAX_DEVICES,
   MAX_SERVICES,
   ParameterInput,
   PROTOCOLS,
@@ -16,7 +17,18 @@ export interface MatrixCase {
   input: ParameterInput;
 }
 
-type Service = ParameterInput['services'][number];
+type Device = ParameterInput['devices'][number];
+type Service = Device['services'][number];
+
+/** One device of a render input; `extra` adds aliases. */
+export function device(
+  hostname: string,
+  macAddresses: string[],
+  services: Service[],
+  extra: Pick<Device, 'aliases'> = {},
+): Device {
+  return { hostname, macAddresses, ...extra, services };
+}
 
 /**
  * YAML scalars that a careless writer turns into booleans, numbers, null or mappings; each
@@ -122,6 +134,162 @@ export function longLabelServices(zone: string): Service[] {
   ];
 }
 
+/**
+ * Three devices: several MACs each in every notation (one with blanks around it), aliases on two
+ * of them, https origins with noTlsVerify on, off and unset, a tcp service kept local, and one
+ * device whose tunnel carries only cloudflare_only services.
+ */
+export function threeDevices(zone: string): Device[] {
+  return [
+    device(
+      'nas',
+      ['AA-BB-CC-00-00-01', 'aabb.cc00.0002', ' aa:bb:cc:00:00:03 '],
+      [
+        {
+          name: 'files',
+          port: 5001,
+          protocol: 'https',
+          distribution: 'both',
+          publicHostname: `files.${zone}`,
+          noTlsVerify: true,
+        },
+        { name: 'smb', port: 445, protocol: 'tcp', distribution: 'unifi_only' },
+      ],
+      { aliases: ['storage', 'backup'] },
+    ),
+    device(
+      'media-server',
+      ['02:00:5E:40:00:01', '02005e400002'],
+      [
+        {
+          name: 'jellyfin',
+          port: 8096,
+          protocol: 'http',
+          distribution: 'both',
+          publicHostname: `media.${zone}`,
+        },
+        {
+          name: 'photos',
+          port: 2283,
+          protocol: 'https',
+          distribution: 'cloudflare_only',
+          publicHostname: `photos.${zone}`,
+        },
+        {
+          name: 'admin',
+          port: 8443,
+          protocol: 'https',
+          distribution: 'cloudflare_only',
+          publicHostname: `admin.${zone}`,
+          noTlsVerify: true,
+        },
+      ],
+      { aliases: ['tv'] },
+    ),
+    device(
+      'pi',
+      ['b8:27:eb:00:00:01', 'B8-27-EB-00-00-02'],
+      [
+        {
+          name: 'grafana',
+          port: 3000,
+          protocol: 'http',
+          distribution: 'unifi_only',
+        },
+        {
+          name: 'pihole',
+          port: 443,
+          protocol: 'https',
+          distribution: 'both',
+          publicHostname: `dns.${zone}`,
+          noTlsVerify: false,
+        },
+      ],
+    ),
+  ];
+}
+
+/**
+ * Two devices, the first with local services only (so it gets no tunnel) and an alias, the
+ * second published through the tunnel: a tunnel for devices[0] would be the wrong one.
+ */
+export function deviceWithoutTunnel(zone: string): Device[] {
+  return [
+    device(
+      'printer',
+      ['02:00:5e:60:00:02', '02-00-5e-60-00-03'],
+      [
+        {
+          name: 'cups',
+          port: 631,
+          protocol: 'http',
+          distribution: 'unifi_only',
+        },
+        { name: 'scan', port: 22, protocol: 'tcp', distribution: 'unifi_only' },
+      ],
+      { aliases: ['print'] },
+    ),
+    device(
+      'gateway',
+      ['02:00:5e:60:00:01'],
+      [
+        {
+          name: 'web',
+          port: 443,
+          protocol: 'https',
+          distribution: 'both',
+          publicHostname: `www.${zone}`,
+        },
+      ],
+    ),
+  ];
+}
+
+/**
+ * The maximum number of devices, two MACs each (colons, and upper-case hyphens); every fifth
+ * device is local only (no tunnel), every third has an alias, and every other admin origin
+ * skips its TLS check.
+ */
+export function maxDevices(zone: string): Device[] {
+  return Array.from({ length: MAX_DEVICES }, (_, i) => {
+    const n = String(i + 1).padStart(2, '0');
+    const hex = (i + 1).toString(16).padStart(2, '0');
+    const services: Service[] =
+      i % 5 === 4
+        ? [
+            {
+              name: `local-${n}`,
+              port: 8000 + i,
+              protocol: 'http',
+              distribution: 'unifi_only',
+            },
+          ]
+        : [
+            {
+              name: `app-${n}`,
+              port: 8000 + i,
+              protocol: 'http',
+              distribution: 'both',
+              publicHostname: `app-${n}.${zone}`,
+            },
+            {
+              name: `admin-${n}`,
+              port: 9000 + i,
+              protocol: 'https',
+              distribution: 'cloudflare_only',
+              publicHostname: `admin-${n}.${zone}`,
+              noTlsVerify: i % 2 === 0,
+            },
+          ];
+    return device(
+      `host-${n}`,
+      [`02:00:5e:70:00:${hex}`, `02-00-5E-71-00-${hex.toUpperCase()}`],
+      services,
+      i % 3 === 0 ? { aliases: [`alias-${n}`] } : {},
+    );
+  });
+}
+
 const ACCOUNT = 'fedcba9876543210fedcba9876543210';
 
 function common(
@@ -144,8 +312,10 @@ function common(
 /**
  * The verification matrix: environment x UniFi auth x locking x secrets provider x service
  * mixes (one service, every distribution and protocol, the maximum of 20, 63-character labels
- * with a publicHostname at the zone apex, only local services), KMS key present and absent,
- * plus the canonical value sets: 20 renders (7 development, 6 staging, 7 production).
+ * with a publicHostname at the zone apex, only local services) x devices (one; three with
+ * several MACs, aliases and per-service TLS checks; one without a tunnel beside one with; the
+ * maximum of 50), KMS key present and absent, plus the canonical value sets: 25 renders
+ * (9 development, 7 staging, 9 production).
  */
 export function buildMatrix(): MatrixCase[] {
   const d = [...TRICKY_DESCRIPTIONS];
@@ -170,16 +340,20 @@ export function buildMatrix(): MatrixCase[] {
         unifiPort: 8443,
         unifiAuth: 'usernamePassword',
         skipTlsVerify: false,
-        deviceHostname: 'nas',
-        deviceMac: 'AABBCCDDEEFF',
-        services: [
-          {
-            name: 'web',
-            port: 80,
-            protocol: 'http',
-            distribution: 'both',
-            publicHostname: 'www.example.org',
-          },
+        devices: [
+          device(
+            'nas',
+            ['AABBCCDDEEFF'],
+            [
+              {
+                name: 'web',
+                port: 80,
+                protocol: 'http',
+                distribution: 'both',
+                publicHostname: 'www.example.org',
+              },
+            ],
+          ),
         ],
       } as ParameterInput,
     },
@@ -190,9 +364,13 @@ export function buildMatrix(): MatrixCase[] {
         ...common('dev-mix', 'dev.example.net', next()),
         environment: 'development',
         internalDomain: 'home.arpa',
-        deviceHostname: 'box',
-        deviceMac: '02-00-5E-10-00-01',
-        services: everyDistributionAndProtocol('dev.example.net'),
+        devices: [
+          device(
+            'box',
+            ['02-00-5E-10-00-01'],
+            everyDistributionAndProtocol('dev.example.net'),
+          ),
+        ],
       } as ParameterInput,
     },
     {
@@ -202,9 +380,9 @@ export function buildMatrix(): MatrixCase[] {
         ...common('dev-max', 'example.net', next()),
         environment: 'development',
         unifiAuth: 'usernamePassword',
-        deviceHostname: 'rack',
-        deviceMac: '02:00:5e:10:00:02',
-        services: maxServices('example.net'),
+        devices: [
+          device('rack', ['02:00:5e:10:00:02'], maxServices('example.net')),
+        ],
       } as ParameterInput,
     },
     {
@@ -213,9 +391,13 @@ export function buildMatrix(): MatrixCase[] {
       input: {
         ...common(label63('dev-long'), 'example.io', next()),
         environment: 'development',
-        deviceHostname: label63('device'),
-        deviceMac: '02:00:5e:10:00:03',
-        services: longLabelServices('example.io'),
+        devices: [
+          device(
+            label63('device'),
+            ['02:00:5e:10:00:03'],
+            longLabelServices('example.io'),
+          ),
+        ],
       } as ParameterInput,
     },
     {
@@ -224,15 +406,19 @@ export function buildMatrix(): MatrixCase[] {
       input: {
         ...common('dev-local', 'example.com', next()),
         environment: 'development',
-        deviceHostname: 'printer-host',
-        deviceMac: '02:00:5e:10:00:04',
-        services: [
-          {
-            name: 'cups',
-            port: 631,
-            protocol: 'http',
-            distribution: 'unifi_only',
-          },
+        devices: [
+          device(
+            'printer-host',
+            ['02:00:5e:10:00:04'],
+            [
+              {
+                name: 'cups',
+                port: 631,
+                protocol: 'http',
+                distribution: 'unifi_only',
+              },
+            ],
+          ),
         ],
       } as ParameterInput,
     },
@@ -243,6 +429,28 @@ export function buildMatrix(): MatrixCase[] {
         ...canonicalValues.development,
         description: TRICKY_DESCRIPTIONS[TRICKY_DESCRIPTIONS.length - 1],
       },
+    },
+
+    {
+      id: 'development-three-devices',
+      environment: 'development',
+      input: {
+        ...common('dev-fleet', 'fleet.example.com', next()),
+        environment: 'development',
+        // Verified origins by default, so only the services that chose it skip the check.
+        skipTlsVerify: false,
+        internalDomain: 'home.arpa',
+        devices: threeDevices('fleet.example.com'),
+      } as ParameterInput,
+    },
+    {
+      id: 'development-device-without-tunnel',
+      environment: 'development',
+      input: {
+        ...common('dev-split', 'example.com', next()),
+        environment: 'development',
+        devices: deviceWithoutTunnel('example.com'),
+      } as ParameterInput,
     },
 
     // staging: always the S3 lockfile
@@ -257,16 +465,20 @@ export function buildMatrix(): MatrixCase[] {
       input: {
         ...common('stg-key', 'stg.example.com', next()),
         environment: 'staging',
-        deviceHostname: 'edge',
-        deviceMac: '02:00:5e:20:00:01',
-        services: [
-          {
-            name: 'status',
-            port: 8443,
-            protocol: 'https',
-            distribution: 'cloudflare_only',
-            publicHostname: 'status.stg.example.com',
-          },
+        devices: [
+          device(
+            'edge',
+            ['02:00:5e:20:00:01'],
+            [
+              {
+                name: 'status',
+                port: 8443,
+                protocol: 'https',
+                distribution: 'cloudflare_only',
+                publicHostname: 'status.stg.example.com',
+              },
+            ],
+          ),
         ],
         stateBucket: 'acme.state.bucket',
         stateRegion: 'us-gov-west-1',
@@ -283,9 +495,13 @@ export function buildMatrix(): MatrixCase[] {
         environment: 'staging',
         unifiAuth: 'usernamePassword',
         unifiPort: 1,
-        deviceHostname: 'box',
-        deviceMac: '02:00:5e:20:00:02',
-        services: everyDistributionAndProtocol('example.dev'),
+        devices: [
+          device(
+            'box',
+            ['02:00:5e:20:00:02'],
+            everyDistributionAndProtocol('example.dev'),
+          ),
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-west-1',
       } as ParameterInput,
@@ -297,9 +513,9 @@ export function buildMatrix(): MatrixCase[] {
         ...common('stg-max', 'example.net', next()),
         environment: 'staging',
         unifiPort: 65535,
-        deviceHostname: 'rack',
-        deviceMac: '02:00:5e:20:00:03',
-        services: maxServices('example.net'),
+        devices: [
+          device('rack', ['02:00:5e:20:00:03'], maxServices('example.net')),
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'ap-southeast-2',
       } as ParameterInput,
@@ -311,9 +527,13 @@ export function buildMatrix(): MatrixCase[] {
         ...common(label63('stg-long'), 'example.io', next()),
         environment: 'staging',
         unifiAuth: 'usernamePassword',
-        deviceHostname: label63('device'),
-        deviceMac: '02:00:5e:20:00:04',
-        services: longLabelServices('example.io'),
+        devices: [
+          device(
+            label63('device'),
+            ['02:00:5e:20:00:04'],
+            longLabelServices('example.io'),
+          ),
+        ],
         stateBucket: 'abc',
         stateRegion: 'eu-central-1',
       } as ParameterInput,
@@ -324,18 +544,37 @@ export function buildMatrix(): MatrixCase[] {
       input: {
         ...common('stg-min', 'example.com', undefined),
         environment: 'staging',
-        deviceHostname: 'edge',
-        deviceMac: '02:00:5e:20:00:05',
-        services: [
-          {
-            name: 'api',
-            port: 3000,
-            distribution: 'both',
-            publicHostname: 'api.example.com',
-          },
+        devices: [
+          device(
+            'edge',
+            ['02:00:5e:20:00:05'],
+            [
+              {
+                name: 'api',
+                port: 3000,
+                distribution: 'both',
+                publicHostname: 'api.example.com',
+              },
+            ],
+          ),
         ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
+      } as ParameterInput,
+    },
+
+    {
+      id: 'staging-three-devices-state-key-without-suffix',
+      environment: 'staging',
+      input: {
+        ...common('stg-fleet', 'stg.example.com', next()),
+        environment: 'staging',
+        unifiAuth: 'usernamePassword',
+        devices: threeDevices('stg.example.com'),
+        stateBucket: 'acme-terraform-state',
+        stateRegion: 'eu-central-1',
+        // The partial runs' state keys are derived from it: no .tfstate to take off.
+        stateKey: 'homelab/stg-fleet-state',
       } as ParameterInput,
     },
 
@@ -352,16 +591,20 @@ export function buildMatrix(): MatrixCase[] {
         ...common('prod-lock', 'example.org', next()),
         environment: 'production',
         unifiAuth: 'usernamePassword',
-        deviceHostname: 'nas',
-        deviceMac: '02:00:5e:30:00:01',
-        services: [
-          {
-            name: 'web',
-            port: 80,
-            protocol: 'http',
-            distribution: 'both',
-            publicHostname: 'web.example.org',
-          },
+        devices: [
+          device(
+            'nas',
+            ['02:00:5e:30:00:01'],
+            [
+              {
+                name: 'web',
+                port: 80,
+                protocol: 'http',
+                distribution: 'both',
+                publicHostname: 'web.example.org',
+              },
+            ],
+          ),
         ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
@@ -377,16 +620,20 @@ export function buildMatrix(): MatrixCase[] {
         ...common('prod-connect', 'example.org', next()),
         environment: 'production',
         unifiAuth: 'usernamePassword',
-        deviceHostname: 'nas',
-        deviceMac: '02-00-5E-30-00-02',
-        services: [
-          {
-            name: 'web',
-            port: 443,
-            protocol: 'https',
-            distribution: 'cloudflare_only',
-            publicHostname: 'web.example.org',
-          },
+        devices: [
+          device(
+            'nas',
+            ['02-00-5E-30-00-02'],
+            [
+              {
+                name: 'web',
+                port: 443,
+                protocol: 'https',
+                distribution: 'cloudflare_only',
+                publicHostname: 'web.example.org',
+              },
+            ],
+          ),
         ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'us-east-1',
@@ -404,16 +651,20 @@ export function buildMatrix(): MatrixCase[] {
       input: {
         ...common('prod-items', 'example.org', next()),
         environment: 'production',
-        deviceHostname: 'nas',
-        deviceMac: '020000000003',
-        services: [
-          {
-            name: 'web',
-            port: 8080,
-            protocol: 'http',
-            distribution: 'both',
-            publicHostname: 'example.org',
-          },
+        devices: [
+          device(
+            'nas',
+            ['020000000003'],
+            [
+              {
+                name: 'web',
+                port: 8080,
+                protocol: 'http',
+                distribution: 'both',
+                publicHostname: 'example.org',
+              },
+            ],
+          ),
         ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
@@ -434,9 +685,13 @@ export function buildMatrix(): MatrixCase[] {
         environment: 'production',
         unifiAuth: 'usernamePassword',
         internalDomain: 'lan.example.com',
-        deviceHostname: 'box',
-        deviceMac: '02:00:5e:30:00:04',
-        services: everyDistributionAndProtocol('prod.example.com'),
+        devices: [
+          device(
+            'box',
+            ['02:00:5e:30:00:04'],
+            everyDistributionAndProtocol('prod.example.com'),
+          ),
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
         locking: 'dynamodb',
@@ -452,9 +707,9 @@ export function buildMatrix(): MatrixCase[] {
       input: {
         ...common('prod-max', 'example.net', next()),
         environment: 'production',
-        deviceHostname: 'rack',
-        deviceMac: '02:00:5e:30:00:05',
-        services: maxServices('example.net'),
+        devices: [
+          device('rack', ['02:00:5e:30:00:05'], maxServices('example.net')),
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
         locking: 'lockfile',
@@ -469,9 +724,13 @@ export function buildMatrix(): MatrixCase[] {
         ...common(label63('prod-long'), 'example.io', next()),
         environment: 'production',
         unifiAuth: 'usernamePassword',
-        deviceHostname: label63('device'),
-        deviceMac: '02:00:5e:30:00:06',
-        services: longLabelServices('example.io'),
+        devices: [
+          device(
+            label63('device'),
+            ['02:00:5e:30:00:06'],
+            longLabelServices('example.io'),
+          ),
+        ],
         stateBucket: 'acme-terraform-state',
         stateRegion: 'eu-central-1',
         locking: 'dynamodb',
@@ -479,6 +738,35 @@ export function buildMatrix(): MatrixCase[] {
         kmsKeyId:
           'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-14cd-b6ef-1234567890ab',
         vault: label63('Vault'),
+      } as ParameterInput,
+    },
+    {
+      id: 'production-three-devices',
+      environment: 'production',
+      input: {
+        ...common('prod-fleet', 'example.com', next()),
+        environment: 'production',
+        devices: threeDevices('example.com'),
+        stateBucket: 'acme-terraform-state',
+        stateRegion: 'eu-central-1',
+        locking: 'dynamodb',
+        dynamodbTable: 'terraform-state-locks',
+        vault: 'Infrastructure',
+      } as ParameterInput,
+    },
+    {
+      id: 'production-max-devices',
+      environment: 'production',
+      input: {
+        ...common('prod-many', 'example.net', next()),
+        environment: 'production',
+        unifiAuth: 'usernamePassword',
+        devices: maxDevices('example.net'),
+        stateBucket: 'acme-terraform-state',
+        stateRegion: 'eu-central-1',
+        locking: 'lockfile',
+        secretsProvider: 'onepasswordconnect',
+        vault: 'Infrastructure',
       } as ParameterInput,
     },
   ];

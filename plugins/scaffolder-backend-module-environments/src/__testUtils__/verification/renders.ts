@@ -44,6 +44,26 @@ export async function dryRunFiles(
   return files;
 }
 
+/**
+ * A dry-run that must be refused: the status and the error text the scaffolder answers with
+ * (the form's JSON Schema errors with 400, the render action's InputError with 500).
+ */
+export async function dryRunRefusal(
+  backend: Backend,
+  environment: EnvironmentName,
+  input: ParameterInput,
+): Promise<{ status: number; message: string }> {
+  const template = await loadTemplate(environment);
+  const { status, body } = await backend.dryRun(
+    template,
+    formValues(input as Record<string, unknown>),
+  );
+  const message = Array.isArray(body?.errors)
+    ? body.errors.map((e: any) => e.stack ?? e.message).join('\n')
+    : String(body?.error?.message ?? JSON.stringify(body));
+  return { status, message };
+}
+
 /** A matrix case rendered into a temp directory. */
 export interface Rendered {
   case: MatrixCase;

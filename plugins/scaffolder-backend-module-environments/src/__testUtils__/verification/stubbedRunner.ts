@@ -1,10 +1,12 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { secretReferences } from '../../secrets/references';
 import {
   DaggerFunction,
   expectedDaggerCall,
   GLUE_FUNCTION_FLAGS,
+  Scope,
   secretVariables,
   splitDaggerArgv,
 } from './expectations';
@@ -167,6 +169,48 @@ export class StubbedRunner {
     };
   }
 
+  /**
+   * Runs a command with a dagger that sleeps, reads the --backend-config-file of its first call
+   * while it sleeps (the kits remove that file once dagger ends), then stops the command with
+   * SIGTERM. `config` is the file parsed as YAML; undefined when dagger never started or got no
+   * such file.
+   */
+  async backendConfigWhileDaggerRuns(
+    r: Rendered,
+    command: string,
+    args: string[],
+    options: RunStubbedOptions = {},
+  ): Promise<{ outcome: Outcome; config?: Record<string, unknown> }> {
+    const started = await this.start(r, command, args, {
+      ...options,
+      control: { ...options.control, daggerSleep: 60 },
+    });
+    let ended = false;
+    const done = started.done.then(() => {
+      ended = true;
+    });
+    await eventually(() => ended || this.stubs.daggerSleeping(), {
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    });
+    let config: Record<string, unknown> | undefined;
+    const dagger = (await this.stubs.calls()).find(c => c.tool === 'dagger');
+    const file = dagger?.argv
+      .find(a => a.startsWith('--backend-config-file='))
+      ?.slice('--backend-config-file='.length);
+    if (!ended && file !== undefined)
+      config = parse(await readFile(path.resolve(r.dir, file), 'utf8'));
+    if (!ended) {
+      try {
+        process.kill(-started.pid, 'SIGTERM');
+      } catch {
+        // it ended between the check and the signal
+      }
+    }
+    await done;
+    return { outcome: await started.finish(), config };
+  }
+
   /** Starts a command without waiting (for interrupt tests); `finish` collects the outcome. */
   async start(
     r: Rendered,
@@ -179,6 +223,34 @@ export class StubbedRunner {
   }
 }
 
+/**
+ * The command a user types for `fn` over `scope`: development `./deploy.sh [--plan]
+ * [--unifi-only|--cloudflare-only]` and `./destroy.sh --force [...]`; staging and production
+ * `make <fn>` or `make <fn>-unifi` / `make <fn>-cloudflare`. With the destroy confirmation as
+ * input.
+ */
+export function userCommand(
+  r: Rendered,
+  fn: DaggerFunction,
+  scope: Scope = 'full',
+): { command: string; args: string[]; input: string } {
+  if (r.params.environment === 'development') {
+    const only = scope === 'full' ? [] : [`--${scope}-only`];
+    if (fn === 'destroy')
+      return { command: './destroy.sh', args: ['--force', ...only], input: '' };
+    return {
+      command: './deploy.sh',
+      args: [...(fn === 'plan' ? ['--plan'] : []), ...only],
+      input: '',
+    };
+  }
+  return {
+    command: 'make',
+    args: [scope === 'full' ? fn : `${fn}-${scope}`],
+    input: fn === 'destroy' ? confirmation(r) : '',
+  };
+}
+
 /** The `make destroy` / `./destroy.sh` confirmation text for an environment. */
 export function confirmation(r: Rendered): string {
   return r.params.environment === 'production'
@@ -187,19 +259,21 @@ export function confirmation(r: Rendered): string {
 }
 
 /**
- * Everything wrong with one recorded dagger call, as readable lines (empty when right): the
- * exact argv, flags the module knows, no secret in argv, the KCL source, the backend config,
- * the rendered backend.yaml's mode while dagger ran, and the secrets in its environment.
+ * Everything wrong with one recorded dagger call over `scope`, as readable lines (empty when
+ * right): the exact argv (with exactly the scope's module flag), flags the module knows, no
+ * secret in argv, the KCL source, the backend config, the rendered backend.yaml's mode while
+ * dagger ran, and the secrets in its environment.
  */
 export function daggerCallProblems(
   call: StubCall,
   r: Rendered,
   fn: DaggerFunction,
+  scope: Scope = 'full',
 ): string[] {
   const p = r.params;
   const problems: string[] = [];
   const actual = splitDaggerArgv(call.argv);
-  const expected = expectedDaggerCall(p, fn);
+  const expected = expectedDaggerCall(p, fn, scope);
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
     problems.push(
       `argv is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`,
@@ -255,8 +329,10 @@ export function daggerCallProblems(
         `backend.yaml still holds ${call.backendYaml?.refs} vals references while dagger runs`,
       );
   }
+  // The scope's secrets must arrive; the other side's may be absent, but never altered.
+  const needed = secretVariables(p, scope);
   for (const [name, state] of Object.entries(call.secrets ?? {})) {
-    if (state !== 'expected')
+    if (state === 'different' || (state === 'missing' && needed.includes(name)))
       problems.push(
         `${name} reached dagger ${state === 'missing' ? 'not at all' : 'with a different value'}`,
       );

@@ -298,7 +298,7 @@ describe('the packed module', () => {
         renderExamples.map(e => e.description),
       );
       expect(Object.keys(render.schema.input.properties)).toEqual(
-        expect.arrayContaining(['environment', 'name', 'services']),
+        expect.arrayContaining(['environment', 'name', 'devices']),
       );
 
       // Every one of our actions a template calls (the production secrets check too, once it is there).

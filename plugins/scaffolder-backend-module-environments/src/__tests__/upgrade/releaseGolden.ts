@@ -1,17 +1,23 @@
 /**
  * Golden files of an archived kit release, made by that release's own code.
  *
- *   git archive 5b3e4c0 plugins/scaffolder-backend-module-environments | tar -x -C /tmp/v010
- *   ln -s "$PWD/../../node_modules" /tmp/v010/node_modules
+ *   git archive <release commit> plugins/scaffolder-backend-module-environments | tar -x -C /tmp/vX
+ *   ln -s "$PWD/../../node_modules" /tmp/vX/node_modules
+ *   ln -s "$PWD/node_modules" /tmp/vX/plugins/scaffolder-backend-module-environments/node_modules
  *   node --require @backstage/cli/config/nodeTransform.cjs src/__tests__/upgrade/releaseGolden.ts \
- *     /tmp/v010/plugins/scaffolder-backend-module-environments 0.1.0
+ *     /tmp/vX/plugins/scaffolder-backend-module-environments <version>
  *
- * It renders the release's own canonical values (its testing/values.ts) with the release's own
- * parameter model, context and kit renderer, exactly as its render action did, and writes the
- * files under golden-<version>/<case>/. releases.test.ts renders the same repositories with the
- * archive in src/upgrade/releases from their answers files alone and compares byte for byte.
+ * Release trees: 0.1.0 5b3e4c0; 0.2.0 eb9d0e4 (kits and the code they need as released in d2df72d).
+ *
+ * It renders the release's own canonical values (its testing/values.ts or __testUtils__/values.ts)
+ * exactly as its render action did: through its renderEnvironment (src/kits/render.ts) when the
+ * release has one (0.2.0 on), else with its parameter model, context and kit renderer (0.1.0), and
+ * writes the files under golden-<version>/<case>/. releases.test.ts renders the same repositories
+ * with the archive in src/upgrade/releases from their answers files alone and compares byte for
+ * byte.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
@@ -33,16 +39,81 @@ export function goldenDir(version: string): string {
   );
 }
 
+/** The golden files of one case of a release, by rendered path (without `.golden`). */
+export async function goldenFiles(
+  version: string,
+  name: string,
+): Promise<Map<string, string>> {
+  const root = path.join(goldenDir(version), name);
+  const files = new Map<string, string>();
+  async function walk(dir: string) {
+    for (const entry of await readdir(path.join(root, dir), {
+      withFileTypes: true,
+    })) {
+      const rel = dir ? `${dir}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(rel);
+      else
+        files.set(
+          rel.replace(/\.golden$/, ''),
+          await readFile(path.join(root, rel), 'utf8'),
+        );
+    }
+  }
+  await walk('');
+  return files;
+}
+
+/** The first of `candidates` (paths without extension under `root`) the release has. */
+function releaseModule(root: string, candidates: string[]): string {
+  const found = candidates.find(c => existsSync(path.join(root, `${c}.ts`)));
+  if (!found)
+    throw new Error(`The release has none of ${candidates.join(', ')}`);
+  return path.join(root, found);
+}
+
 async function main(releaseRoot: string, version: string) {
   /* eslint-disable @typescript-eslint/no-var-requires */
   const { KitRenderer } = require(path.join(releaseRoot, 'src/kits/engine'));
-  const { buildContext } = require(path.join(releaseRoot, 'src/kits/context'));
-  const { parseParameters } = require(
-    path.join(releaseRoot, 'src/parameters/model'),
-  );
   const { canonicalValues } = require(
-    path.join(releaseRoot, 'src/testing/values'),
+    releaseModule(releaseRoot, [
+      'src/__testUtils__/values',
+      'src/testing/values',
+    ]),
   );
+  const renderModule = path.join(releaseRoot, 'src/kits/render.ts');
+  const render: (
+    input: unknown,
+    environment: string,
+    kits: unknown,
+  ) => { path: string; content: string }[] = existsSync(renderModule)
+    ? (input, environment, kits) =>
+        require(renderModule).renderEnvironment(
+          input,
+          { kits, kitVersion: version },
+          `template:default/${environment}-environment`,
+        ).files
+    : (input, environment, kits) => {
+        const { buildContext } = require(
+          path.join(releaseRoot, 'src/kits/context'),
+        );
+        const { parseParameters } = require(
+          path.join(releaseRoot, 'src/parameters/model'),
+        );
+        const parsed = parseParameters(input);
+        if (!parsed.success)
+          throw new Error(`${environment}: ${JSON.stringify(parsed.problems)}`);
+        return (
+          kits as {
+            render(e: string, c: object): { path: string; content: string }[];
+          }
+        ).render(
+          environment,
+          buildContext(parsed.parameters, {
+            name: `template:default/${environment}-environment`,
+            version,
+          }),
+        );
+      };
   /* eslint-enable @typescript-eslint/no-var-requires */
   const kits = await KitRenderer.load(path.join(releaseRoot, 'kits'));
   const out = goldenDir(version);
@@ -58,14 +129,7 @@ async function main(releaseRoot: string, version: string) {
             repoUrl: 'github.com?',
           }
         : canonicalValues[environment];
-    const parsed = parseParameters(input);
-    if (!parsed.success)
-      throw new Error(`${name}: ${JSON.stringify(parsed.problems)}`);
-    const context = buildContext(parsed.parameters, {
-      name: `template:default/${environment}-environment`,
-      version,
-    });
-    for (const file of kits.render(environment, context)) {
+    for (const file of render(input, environment, kits)) {
       const target = path.join(out, name, `${file.path}.golden`);
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, file.content);

@@ -5,27 +5,21 @@
  * request from publish:github:pull-request; a local repository gets a new branch. main is never
  * touched; the git CLI reads the result.
  */
-import {
-  githubIntegrations,
-  GithubHost,
-  startGithubHost,
-} from '@internal/github-host';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { catalogModuleLocalRepositories } from '../../module';
-import {
-  apiClient,
-  ApiClient,
-  TaskEvent,
-  taskOutput,
-} from '../../__testUtils__/http';
-import { REPO_ROOT, startScaffolderBackend } from '../../__testUtils__/backend';
-import { runOrFail, userEnv } from '../../__testUtils__/processes';
+import { loadExampleValues } from '../../__testUtils__/backend';
 import { PACKAGE_DIR } from '../../__testUtils__/paths';
+import {
+  git,
+  GITHUB_ORG as ORG,
+  GITHUB_TOKEN as TOKEN,
+  startTaskBackend,
+  TaskBackend,
+  taskLog as messages,
+} from '../../__testUtils__/taskBackend';
 
 jest.setTimeout(180_000);
 
@@ -33,104 +27,32 @@ const PACKAGE_VERSION: string = JSON.parse(
   readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8'),
 ).version;
 
-const gitEnv = () =>
-  userEnv({
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-  });
-const git = (cwd: string, args: string[]) =>
-  runOrFail('git', 'git', args, { cwd, env: gitEnv() }).then(r => r.output);
 const commitAs = ['-c', 'user.name=Dev', '-c', 'user.email=dev@example.com'];
-const TOKEN = `ghp_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-const BOT = 'scaffolder-bot';
-const ORG = 'acme';
-
-function messages(events: TaskEvent[]): string {
-  return events
-    .map(
-      e =>
-        `[${e.body.stepId ?? e.type}${e.body.status ? ` ${e.body.status}` : ''}] ${e.body.message ?? ''}`,
-    )
-    .join('\n');
-}
 
 describe('the upgrade template through /v2/tasks', () => {
-  let backend: Awaited<ReturnType<typeof startScaffolderBackend>>;
-  let api: ApiClient;
+  let harness: TaskBackend;
+  let api: TaskBackend['backend'];
   let scratch: string;
   let localRepositories: string;
-  let host: GithubHost;
+  let host: TaskBackend['host'];
 
   beforeAll(async () => {
-    scratch = await mkdtemp(path.join(os.tmpdir(), 'upgrade-template-test-'));
-    localRepositories = path.join(scratch, 'local-repositories');
-    host = await startGithubHost({
-      root: path.join(scratch, 'github'),
-      accounts: [
-        { login: BOT, type: 'User', token: TOKEN },
-        { login: ORG, type: 'Organization', members: [BOT] },
-      ],
+    harness = await startTaskBackend({
+      scratchPrefix: 'upgrade-template-test-',
     });
-    backend = await startScaffolderBackend({
-      config: {
-        integrations: { github: githubIntegrations(host, TOKEN) },
-        unifiCloudflare: {
-          localPublisher: { enabled: true, directory: localRepositories },
-        },
-        catalog: {
-          rules: [
-            {
-              allow: [
-                'Component',
-                'Location',
-                'Template',
-                'Resource',
-                'System',
-                'Group',
-                'User',
-              ],
-            },
-          ],
-          locations: [
-            { type: 'file', target: path.join(REPO_ROOT, 'catalog-info.yaml') },
-          ],
-        },
-      },
-      features: [catalogModuleLocalRepositories],
-    });
-    api = apiClient(backend.baseUrl);
-    await api.waitForTemplates([
-      'development-environment',
-      'upgrade-environment',
-    ]);
+    ({ host, backend: api, scratch, localRepositories } = harness);
   });
 
   afterAll(async () => {
-    await backend?.stop();
-    await host?.stop();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    await harness?.stop();
   });
 
-  async function runTask(templateRef: string, values: Record<string, unknown>) {
-    const id = await api.createTask(templateRef, values);
-    const task = await api.waitForTask(id, 120_000);
-    const events = await api.events(id);
-    return { task, events, output: taskOutput(events) };
+  function runTask(templateRef: string, values: Record<string, unknown>) {
+    return harness.runTask(templateRef, values);
   }
 
   it('upgrades a local repository on a new branch, keeping the edit made on main, and leaves main alone', async () => {
-    const example = parse(
-      await readFile(
-        path.join(
-          REPO_ROOT,
-          'templates',
-          'development-environment',
-          'example-values.yaml',
-        ),
-        'utf8',
-      ),
-    );
+    const example = await loadExampleValues('development');
     const name = 'upgrade-me-local';
     const created = await runTask('template:default/development-environment', {
       ...example,
@@ -199,9 +121,14 @@ describe('the upgrade template through /v2/tasks', () => {
       await git(repository, ['show', `${branch}:.environment-answers.yaml`]),
     );
     expect(answers.values.glueVersion).toBe('v0.13.0');
-    expect(answers.values.services.map((s: any) => s.name)).toEqual([
-      ...example.services.map((s: any) => s.name),
-      'photos',
+    // One device: the added service names none and goes to it.
+    expect(example.devices).toHaveLength(1);
+    expect(
+      answers.values.devices.map((d: any) =>
+        d.services.map((s: any) => s.name),
+      ),
+    ).toEqual([
+      [...example.devices[0].services.map((s: any) => s.name), 'photos'],
     ]);
     expect(await git(repository, ['show', `${branch}:kcl/main.k`])).toContain(
       'photos',
@@ -244,17 +171,7 @@ describe('the upgrade template through /v2/tasks', () => {
   });
 
   it('opens a pull request on the GitHub-compatible host, keeping the edit pushed to main, and leaves main alone', async () => {
-    const example = parse(
-      await readFile(
-        path.join(
-          REPO_ROOT,
-          'templates',
-          'staging-environment',
-          'example-values.yaml',
-        ),
-        'utf8',
-      ),
-    );
+    const example = await loadExampleValues('staging');
     const name = 'upgrade-me-github';
     const created = await runTask('template:default/staging-environment', {
       ...example,
@@ -292,9 +209,21 @@ describe('the upgrade template through /v2/tasks', () => {
     const bare = host.repositoryPath(ORG, name);
     const mainBefore = (await git(bare, ['rev-parse', 'main'])).trim();
 
+    // Several devices: the added service names the one that runs it.
+    const device = example.devices[example.devices.length - 1].hostname;
+    expect(example.devices.length).toBeGreaterThan(1);
     const upgraded = await runTask('template:default/upgrade-environment', {
       environment: `resource:default/${name}`,
       glueVersion: 'v0.13.0',
+      addServices: [
+        {
+          name: 'wiki',
+          port: 3001,
+          protocol: 'http',
+          distribution: 'unifi_only',
+          device,
+        },
+      ],
     });
     expect({
       status: upgraded.task.status,
@@ -311,10 +240,24 @@ describe('the upgrade template through /v2/tasks', () => {
     const readme = await git(bare, ['show', `${branch}:README.md`]);
     expect(readme.endsWith(notes)).toBe(true);
     expect(readme).toContain('`v0.13.0`');
+    const answers = parse(
+      await git(bare, ['show', `${branch}:.environment-answers.yaml`]),
+    );
+    expect(answers.values.glueVersion).toBe('v0.13.0');
     expect(
-      parse(await git(bare, ['show', `${branch}:.environment-answers.yaml`]))
-        .values.glueVersion,
-    ).toBe('v0.13.0');
+      answers.values.devices.map((d: any) => [
+        d.hostname,
+        d.services.map((s: any) => s.name),
+      ]),
+    ).toEqual(
+      example.devices.map((d: any) => [
+        d.hostname,
+        [
+          ...d.services.map((s: any) => s.name),
+          ...(d.hostname === device ? ['wiki'] : []),
+        ],
+      ]),
+    );
     // Modes survive the trip through the workspace and the Git Data API.
     expect(await git(bare, ['ls-tree', branch, 'scripts/load-env.sh'])).toMatch(
       /^100644 /,

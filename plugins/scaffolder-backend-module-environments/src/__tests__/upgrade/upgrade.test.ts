@@ -17,7 +17,6 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { CommandIo, runCheck, runUpgrade } from '../../cli/fleet';
 import { RenderedFile } from '../../kits/engine';
-import { kitManifest } from '../../kits/manifest';
 import { parseParameters } from '../../parameters/model';
 import { loadTestKits } from '../../__testUtils__/kits';
 import { PACKAGE_DIR } from '../../__testUtils__/paths';
@@ -33,7 +32,9 @@ import {
   parseAnswers,
 } from '../../upgrade';
 import { writeFiles } from '../../workspace/writeFiles';
-import { goldenDir } from './releaseGolden';
+import { kitManifest as manifest010 } from '../../upgrade/releases/v0_1_0/manifest';
+import { kitManifest as manifest020 } from '../../upgrade/releases/v0_2_0/manifest';
+import { goldenFiles } from './releaseGolden';
 
 jest.setTimeout(60_000);
 
@@ -252,18 +253,31 @@ describe('npm run scaffold -- upgrade', () => {
       distribution: 'both',
       publicHostname: 'photos2.example.com',
     };
+    const devices = canonicalValues.production.devices as {
+      hostname: string;
+      services: object[];
+    }[];
+    expect(devices.length).toBeGreaterThan(1);
+    const device = devices[1].hostname;
     const cli = collector();
     const code = await runUpgrade(
       [
         dir,
         '--values',
-        await changesFile('add-service', { addServices: [service] }),
+        await changesFile('add-service', {
+          addServices: [{ ...service, device }],
+        }),
       ],
       cli.io,
     );
     expect({ code, err: cli.err() }).toEqual({ code: 0, err: '' });
+    expect(cli.out()).toContain(
+      `addServices: service photos2 added to device ${device}`,
+    );
     const expected = await renderedToday('production', {
-      services: [...(canonicalValues.production.services as object[]), service],
+      devices: devices.map((d, i) =>
+        i === 1 ? { ...d, services: [...d.services, service] } : d,
+      ),
     });
     for (const file of expected) {
       expect({
@@ -275,6 +289,47 @@ describe('npm run scaffold -- upgrade', () => {
     const check = collector();
     expect(await runCheck([dir], check.io)).toBe(0);
     expect(check.out()).toContain(': current (production');
+  });
+
+  it('refuses an added service that names no device when there are several, and says where the kit found a problem (exit 2)', async () => {
+    const dir = await repositoryOf(
+      'which-device',
+      await renderedToday('production'),
+    );
+    const service = { name: 'photos2', port: 2284 };
+    const cli = collector();
+    expect(
+      await runUpgrade(
+        [
+          dir,
+          '--values',
+          await changesFile('no-device', { addServices: [service] }),
+        ],
+        cli.io,
+      ),
+    ).toBe(2);
+    expect(cli.err()).toMatch(
+      /addServices\[0\]\.device is required: this environment has \d+ devices \(media-server, [^)]*\), so an added service names the hostname of the device that runs it, for example device: media-server/,
+    );
+    const refused = collector();
+    expect(
+      await runUpgrade(
+        [
+          dir,
+          '--values',
+          await changesFile('no-hostname', {
+            addServices: [{ ...service, device: 'media-server' }],
+          }),
+        ],
+        refused.io,
+      ),
+    ).toBe(2);
+    // The kit names the field by its place in the answers; the message says where the service went.
+    expect(refused.err()).toContain('publicHostname');
+    expect(refused.err()).toMatch(
+      /\(addServices\[0\] is devices\[0\]\.services\[\d+\]\)/,
+    );
+    expect(await status(dir)).toEqual([]);
   });
 
   it('refuses answers the kit refuses, naming the field, and changes nothing (exit 2)', async () => {
@@ -363,105 +418,142 @@ describe('npm run scaffold -- check', () => {
   });
 });
 
-describe('a repository made by kit 0.1.0', () => {
-  // The kits in this tree are the release after 0.1.0. Until the release changeset bumps
-  // package.json, they still carry 0.1.0's number; they are 0.2.0 then (the release they become).
-  const CURRENT =
-    compareVersions(PACKAGE_VERSION, '0.1.0') > 0 ? PACKAGE_VERSION : '0.2.0';
+// The kits in this tree are the release after 0.2.0 (devices). Until the release bumps
+// package.json they may still carry 0.2.0's number; they are 0.3.0 then (the release they become).
+const CURRENT =
+  compareVersions(PACKAGE_VERSION, '0.2.0') > 0 ? PACKAGE_VERSION : '0.3.0';
+const MANIFESTS = { '0.1.0': manifest010, '0.2.0': manifest020 };
 
-  async function goldenRepository(name: string, golden: string) {
-    const environment = golden.split('-')[0] as 'development';
-    const files: RenderedFile[] = [];
-    for (const file of kitManifest[environment]) {
-      files.push({
-        path: file.path,
-        mode: file.mode,
-        content: await readFile(
-          path.join(goldenDir('0.1.0'), golden, `${file.path}.golden`),
-          'utf8',
-        ),
-      });
-    }
-    return repositoryOf(name, files);
-  }
-
-  it.each(['development', 'staging', 'development-local'])(
-    '%s: upgrades cleanly to the current kit, answers migrated',
-    async golden => {
-      const dir = await goldenRepository(`from-0.1.0-${golden}`, golden);
-      const releases = createKitReleases({
-        kits: await loadTestKits(),
-        kitVersion: CURRENT,
-        releasesRoot: RELEASES_ROOT,
-      });
-      const before = await releases.get('0.1.0');
-      expect(before.version).toBe('0.1.0');
-      const check = await checkRepository(releases, directoryReader(dir));
-      expect(check).toMatchObject({
-        state: 'behind',
-        recordedVersion: '0.1.0',
-        currentVersion: CURRENT,
-        editedFiles: [],
-        missingFiles: [],
-      });
-
-      const plan = await planUpgrade({ releases, read: directoryReader(dir) });
-      expect(plan.conflicted).toBe(false);
-      await writeFiles(dir, dir, plan.writes);
-      expect(plan.answerNotes.join('\n')).toContain(
-        'terraformVersion: pinned to 1.11.4',
-      );
-
-      // The result is exactly what the current kit renders from the migrated answers.
-      const answers = parseAnswers(
-        await readFile(path.join(dir, ANSWERS_FILE), 'utf8'),
-      );
-      expect(answers.templateVersion).toBe(CURRENT);
-      expect(answers.values).toMatchObject({
-        terraformVersion: '1.11.4',
-        kclVersion: 'v0.11.2',
-        unifiSite: 'default',
-      });
-      expect(
-        (answers.values.services as { noTlsVerify: boolean }[]).every(
-          s => s.noTlsVerify === false,
-        ),
-      ).toBe(true);
-      expect(Object.keys(answers.values).includes('repoUrl')).toBe(
-        golden !== 'development-local',
-      );
-      const expected = releases.current.render(
-        answers.values,
-        answers.template,
-      );
-      for (const file of expected) {
-        expect({
-          path: file.path,
-          content: await readFile(path.join(dir, file.path), 'utf8'),
-        }).toEqual({ path: file.path, content: file.content });
-      }
-      expect(
-        await checkRepository(releases, directoryReader(dir)),
-      ).toMatchObject({ state: 'current' });
-      // git agrees: only kit files changed, none added or removed.
-      expect((await status(dir)).every(line => line.startsWith(' M '))).toBe(
-        true,
-      );
-    },
+/** A git repository holding what kit `version` rendered for a golden case, exactly. */
+async function goldenRepository(
+  name: string,
+  version: '0.1.0' | '0.2.0',
+  golden: string,
+) {
+  const environment = golden.split('-')[0] as 'development';
+  const content = await goldenFiles(version, golden);
+  return repositoryOf(
+    name,
+    MANIFESTS[version][environment].map(file => ({
+      path: file.path,
+      mode: file.mode,
+      content: content.get(file.path)!,
+    })),
   );
+}
 
+function currentReleases() {
+  return loadTestKits().then(kits =>
+    createKitReleases({
+      kits,
+      kitVersion: CURRENT,
+      releasesRoot: RELEASES_ROOT,
+    }),
+  );
+}
+
+/** The recorded single device of old answers, as 0.3.0 records it in devices. */
+function deviceOf(values: Record<string, unknown>) {
+  return {
+    hostname: values.deviceHostname,
+    macAddresses: [values.deviceMac],
+    services: (values.services as object[]).map(s => ({
+      noTlsVerify: false,
+      ...s,
+    })),
+  };
+}
+
+describe.each(['0.1.0', '0.2.0'] as const)(
+  'a repository made by kit %s',
+  version => {
+    it.each(['development', 'staging', 'development-local'])(
+      '%s: upgrades cleanly to the current kit, answers migrated to devices',
+      async golden => {
+        const dir = await goldenRepository(
+          `from-${version}-${golden}`,
+          version,
+          golden,
+        );
+        const recorded = parseAnswers(
+          await readFile(path.join(dir, ANSWERS_FILE), 'utf8'),
+        );
+        const releases = await currentReleases();
+        expect(releases.get(version).version).toBe(version);
+        const check = await checkRepository(releases, directoryReader(dir));
+        expect(check).toMatchObject({
+          state: 'behind',
+          recordedVersion: version,
+          currentVersion: CURRENT,
+          editedFiles: [],
+          missingFiles: [],
+        });
+
+        const plan = await planUpgrade({
+          releases,
+          read: directoryReader(dir),
+        });
+        expect(plan.conflicted).toBe(false);
+        await writeFiles(dir, dir, plan.writes);
+        await Promise.all(plan.deletes.map(file => rm(path.join(dir, file))));
+        expect(plan.answerNotes.join('\n')).toContain(
+          '0.2.0 -> 0.3.0: deviceHostname, deviceMac, services: moved into devices, as its one device media-server',
+        );
+        expect(
+          plan.answerNotes.some(n => n.includes('terraformVersion: pinned')),
+        ).toBe(version === '0.1.0');
+
+        // The answers file records devices, and the result is exactly what the current kit
+        // renders from the migrated answers.
+        const answers = parseAnswers(
+          await readFile(path.join(dir, ANSWERS_FILE), 'utf8'),
+        );
+        expect(answers.templateVersion).toBe(CURRENT);
+        expect(answers.values).toMatchObject({
+          terraformVersion: '1.11.4',
+          kclVersion: 'v0.11.2',
+          devices: [deviceOf(recorded.values)],
+        });
+        for (const field of ['deviceHostname', 'deviceMac', 'services'])
+          expect(answers.values).not.toHaveProperty(field);
+        expect(Object.keys(answers.values).includes('repoUrl')).toBe(
+          golden !== 'development-local',
+        );
+        const expected = releases.current.render(
+          answers.values,
+          answers.template,
+        );
+        for (const file of expected) {
+          expect({
+            path: file.path,
+            content: await readFile(path.join(dir, file.path), 'utf8'),
+          }).toEqual({ path: file.path, content: file.content });
+        }
+        expect(
+          await checkRepository(releases, directoryReader(dir)),
+        ).toMatchObject({ state: 'current' });
+        // git agrees: only kit files changed, none added or removed.
+        expect((await status(dir)).every(line => line.startsWith(' M '))).toBe(
+          true,
+        );
+      },
+    );
+  },
+);
+
+describe('a repository made by kit 0.1.0', () => {
   it('production: names the 0.1.0 answer 0.2.0 refuses (kmsKeyId), and upgrades once the user changes it, keeping an edit', async () => {
-    const dir = await goldenRepository('from-0.1.0-production', 'production');
+    const dir = await goldenRepository(
+      'from-0.1.0-production',
+      '0.1.0',
+      'production',
+    );
     const makefile = path.join(dir, 'Makefile');
     await writeFile(
       makefile,
       `# Ours: run from the repository root.\n${await readFile(makefile, 'utf8')}`,
     );
-    const releases = createKitReleases({
-      kits: await loadTestKits(),
-      kitVersion: CURRENT,
-      releasesRoot: RELEASES_ROOT,
-    });
+    const releases = await currentReleases();
 
     await expect(
       planUpgrade({ releases, read: directoryReader(dir) }),
@@ -482,5 +574,123 @@ describe('a repository made by kit 0.1.0', () => {
     expect(plan.files.find(f => f.path === 'Makefile')?.status).toBe('merged');
     const answers = parse(await readFile(path.join(dir, ANSWERS_FILE), 'utf8'));
     expect(answers.values.kmsKeyId).toBe(kmsKeyId);
+    expect(answers.values.devices).toHaveLength(1);
+  });
+});
+
+describe('a repository made by kit 0.2.0', () => {
+  it('production: upgrades with a device and services added in the same run through the CLI, keeping an edit', async () => {
+    // The CLI renders with the package's kits at the package's version: a repository 0.2.0 made
+    // is compared with the 0.2.0 archive, not with the devices kits, only once package.json
+    // carries the version the devices kits are released as.
+    expect(compareVersions(PACKAGE_VERSION, '0.2.0')).toBeGreaterThan(0);
+    const dir = await goldenRepository(
+      'from-0.2.0-production',
+      '0.2.0',
+      'production',
+    );
+    const readme = path.join(dir, 'README.md');
+    const notes = '\n## Our notes\n\nThe NAS reboots on Sundays at 03:00.\n';
+    await writeFile(readme, (await readFile(readme, 'utf8')) + notes);
+    await git(dir, ['commit', '--quiet', '-am', 'Our notes']);
+    const synology = {
+      hostname: 'synology',
+      macAddresses: ['00-11-32-AA-BB-CC'],
+      aliases: ['storage'],
+      services: [
+        {
+          name: 'dsm',
+          port: 5001,
+          protocol: 'https',
+          distribution: 'unifi_only',
+        },
+      ],
+    };
+    const files = {
+      name: 'files',
+      port: 5443,
+      protocol: 'https',
+      distribution: 'both',
+      publicHostname: 'files.example.com',
+      noTlsVerify: true,
+    };
+    const cli = collector();
+    const code = await runUpgrade(
+      [
+        dir,
+        '--values',
+        await changesFile('add-synology', {
+          addDevices: [synology],
+          addServices: [{ ...files, device: 'synology' }],
+        }),
+      ],
+      cli.io,
+    );
+    expect({ code, err: cli.err() }).toEqual({ code: 0, err: '' });
+    expect(cli.out()).toContain('kit 0.2.0 -> ');
+    expect(cli.out()).toContain(
+      '0.2.0 -> 0.3.0: deviceHostname, deviceMac, services: moved into devices',
+    );
+    expect(cli.out()).toContain('addDevices: device synology added');
+    expect(cli.out()).toContain(
+      'addServices: service files added to device synology',
+    );
+    expect(cli.out()).toMatch(/merged\s+README\.md/);
+
+    const answers = parseAnswers(
+      await readFile(path.join(dir, ANSWERS_FILE), 'utf8'),
+    );
+    expect(answers.templateVersion).toBe(CURRENT);
+    const devices = answers.values.devices as {
+      hostname: string;
+      macAddresses: string[];
+      aliases?: string[];
+      services: { name: string }[];
+    }[];
+    expect(
+      devices.map(d => [
+        d.hostname,
+        d.macAddresses,
+        d.aliases,
+        d.services.map(s => s.name),
+      ]),
+    ).toEqual([
+      [
+        'media-server',
+        ['aa:bb:cc:dd:ee:ff'],
+        undefined,
+        ['jellyfin', 'photos', 'nas'],
+      ],
+      ['synology', ['00:11:32:aa:bb:cc'], ['storage'], ['dsm', 'files']],
+    ]);
+    const merged = await readFile(readme, 'utf8');
+    expect(merged.endsWith(notes)).toBe(true);
+    expect(await readFile(path.join(dir, 'kcl/main.k'), 'utf8')).toContain(
+      'files.example.com',
+    );
+    expect(await git(dir, ['diff'])).not.toContain('<<<<<<<');
+
+    // Afterwards the repository is at the current kit; the team's notes are the only difference.
+    const check = collector();
+    expect(await runCheck([dir, '--json'], check.io)).toBe(1);
+    expect(JSON.parse(check.out()).repositories[0]).toMatchObject({
+      state: 'edited',
+      editedFiles: ['README.md'],
+      recordedVersion: CURRENT,
+    });
+  });
+
+  it('upgrade --to 0.2.0 is a no-op at 0.2.0, and the check names it behind the current kit', async () => {
+    const dir = await goldenRepository('at-0.2.0', '0.2.0', 'staging');
+    const releases = await currentReleases();
+    const plan = await planUpgrade({
+      releases,
+      read: directoryReader(dir),
+      to: '0.2.0',
+    });
+    expect(plan).toMatchObject({ files: [], writes: [], answerNotes: [] });
+    expect(await checkRepository(releases, directoryReader(dir))).toMatchObject(
+      { state: 'behind', recordedVersion: '0.2.0' },
+    );
   });
 });

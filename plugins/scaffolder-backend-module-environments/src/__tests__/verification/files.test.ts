@@ -5,6 +5,7 @@ import { parse, parseDocument } from 'yaml';
 import { repositoryUrl } from '../../kits/context';
 import { kitManifest } from '../../kits/manifest';
 import { normaliseMac } from '../../parameters/fieldRules';
+import { MAX_DEVICES, tunnelNameOf } from '../../parameters/model';
 import { startScaffolderBackend } from '../../__testUtils__/backend';
 import { catalogEntityPolicy } from '../../__testUtils__/catalogPolicy';
 import { canonicalValues } from '../../__testUtils__/values';
@@ -14,11 +15,14 @@ import {
   expectedProductionBackendTemplate,
   expectedSecretsTemplate,
   expectedStagingBackend,
+  tunnelDevices,
+  tunnelMacOf,
 } from '../../__testUtils__/verification/expectations';
 import { StubbedRunner } from '../../__testUtils__/verification/stubbedRunner';
 import {
   checkKclMain,
   checkKclMod,
+  NORMALISED_MAC,
 } from '../../__testUtils__/standIns/kclChecker';
 import {
   buildMatrix,
@@ -329,9 +333,7 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       },
     );
     expect(problems).toEqual([]);
-    const tunnel = r().params.services.some(
-      s => s.distribution !== 'unifi_only',
-    );
+    const tunnel = tunnelDevices(r().params).length > 0;
     expect({
       CloudflareTunnel: schemasUsed.has('CloudflareTunnel'),
       TunnelService: schemasUsed.has('TunnelService'),
@@ -341,71 +343,113 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
     });
   });
 
-  it('kcl/main.k holds the form: device, MAC, every service, controller, zone, account and tunnel', () => {
+  it('kcl/main.k holds the form: one UniFiEntity per device with an endpoint per MAC, its aliases and services; the controller', () => {
     const p = r().params;
     const { values } = checkKclMain(r().files.get('kcl/main.k')!);
     const deref = (x: any) =>
       x && typeof x === 'object' && '__ref' in x ? values[x.__ref] : x;
     const unifi = values.unifi_config as any;
-    const mac = normaliseMac(p.deviceMac);
     expect(unifi).toMatchObject({
       __schema: 'UniFiConfig',
       default_domain: p.internalDomain,
     });
-    expect(unifi.devices).toHaveLength(1);
-    expect(deref(unifi.devices[0])).toMatchObject({
-      __schema: 'UniFiEntity',
-      friendly_hostname: p.deviceHostname,
-      domain: p.internalDomain,
-      endpoints: [{ __schema: 'UniFiEndpoint', mac_address: mac }],
-      services: p.services.map(s => ({
-        __schema: 'Service',
-        name: s.name,
-        port: s.port,
-        protocol: s.protocol,
-        distribution: s.distribution,
-        internal_hostname: `${s.name}.${p.internalDomain}`,
-        ...(s.distribution === 'unifi_only'
-          ? {}
-          : { public_hostname: s.publicHostname }),
-      })),
-    });
-    const unifiOnlyWithHostname = deref(unifi.devices[0]).services.filter(
-      (s: any) =>
-        s.distribution === 'unifi_only' && s.public_hostname !== undefined,
+    // devices = [_nas, ...] or devices = _devices (a list of instances): either reads the same.
+    const entities = (deref(unifi.devices) as unknown[]).map(deref);
+    expect(entities.map((e: any) => e?.friendly_hostname)).toEqual(
+      p.devices.map(d => d.hostname),
     );
-    expect(unifiOnlyWithHostname).toEqual([]);
+    p.devices.forEach((d, i) => {
+      const aliases = (d.aliases ?? []).map(a => `${a}.${p.internalDomain}`);
+      // Exactly these attributes: a stray service_cnames = [] or a lost alias both show.
+      expect({ device: d.hostname, entity: entities[i] }).toEqual({
+        device: d.hostname,
+        entity: {
+          __schema: 'UniFiEntity',
+          friendly_hostname: d.hostname,
+          domain: p.internalDomain,
+          unifi_site: p.unifiSite,
+          endpoints: d.macAddresses.map(mac => ({
+            __schema: 'UniFiEndpoint',
+            mac_address: normaliseMac(mac),
+            query_unifi: true,
+          })),
+          ...(aliases.length > 0 ? { service_cnames: aliases } : {}),
+          services: d.services.map(s => ({
+            __schema: 'Service',
+            name: s.name,
+            port: s.port,
+            protocol: s.protocol,
+            distribution: s.distribution,
+            internal_hostname: `${s.name}.${p.internalDomain}`,
+            ...(s.distribution === 'unifi_only'
+              ? {}
+              : { public_hostname: s.publicHostname }),
+          })),
+        },
+      });
+    });
+    // Every MAC once in the whole file, normalised: the upstream generator keys NICs by it.
+    const endpointMacs = entities.flatMap((e: any) =>
+      e.endpoints.map((x: any) => x.mac_address),
+    );
+    expect(new Set(endpointMacs).size).toBe(endpointMacs.length);
+    expect(endpointMacs.every((m: string) => NORMALISED_MAC.test(m))).toBe(
+      true,
+    );
     expect(unifi.unifi_controller).toMatchObject({
       __schema: 'UniFiController',
       host: p.unifiHost,
       port: p.unifiPort,
     });
+  });
 
-    const publicServices = p.services.filter(
-      s => s.distribution !== 'unifi_only',
-    );
+  it('kcl/main.k holds one tunnel per device that publishes a service, keyed by its first MAC, with the TLS check each service chose', () => {
+    const p = r().params;
+    const { values } = checkKclMain(r().files.get('kcl/main.k')!);
+    const deref = (x: any) =>
+      x && typeof x === 'object' && '__ref' in x ? values[x.__ref] : x;
     const cloudflare = values.cloudflare_config as any;
     expect(cloudflare).toMatchObject({
       __schema: 'CloudflareConfig',
       zone_name: p.zoneName,
       account_id: p.cloudflareAccountId,
-      default_no_tls_verify: p.skipTlsVerify,
     });
-    // One tunnel, keyed by the device's MAC, when any service is public; none otherwise.
-    expect(Object.keys(cloudflare.tunnels)).toEqual(
-      publicServices.length === 0 ? [] : [mac],
-    );
-    if (publicServices.length === 0) return;
-    const tunnel = deref(cloudflare.tunnels[mac]);
-    expect(tunnel.tunnel_name).toMatch(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
-    expect(tunnel.services).toEqual(
-      publicServices.map(s => ({
-        __schema: 'TunnelService',
-        public_hostname: s.publicHostname,
-        local_service_url: `${s.protocol}://${s.distribution === 'cloudflare_only' ? p.deviceHostname : s.name}.${p.internalDomain}:${s.port}`,
-        no_tls_verify: p.skipTlsVerify,
-      })),
-    );
+    const devices = tunnelDevices(p);
+    // A device with local services only gets no tunnel.
+    expect(Object.keys(cloudflare.tunnels)).toEqual(devices.map(tunnelMacOf));
+    for (const d of devices) {
+      const tunnel = deref(cloudflare.tunnels[tunnelMacOf(d)]);
+      expect({ device: d.hostname, tunnel: tunnel.tunnel_name }).toEqual({
+        device: d.hostname,
+        tunnel: tunnelNameOf(p.name, d.hostname),
+      });
+      expect(tunnel.mac_address).toBe(tunnelMacOf(d));
+      expect(tunnel.tunnel_name).toMatch(
+        /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+      );
+      expect({
+        device: d.hostname,
+        services: tunnel.services.map((t: any) => ({
+          ...t,
+          no_tls_verify: t.no_tls_verify ?? false,
+        })),
+      }).toEqual({
+        device: d.hostname,
+        services: d.services
+          .filter(s => s.distribution !== 'unifi_only')
+          .map(s => ({
+            __schema: 'TunnelService',
+            public_hostname: s.publicHostname,
+            // cloudflare_only services have no local name of their own: through the device.
+            local_service_url: `${s.protocol}://${s.distribution === 'cloudflare_only' ? d.hostname : s.name}.${p.internalDomain}:${s.port}`,
+            // Development may skip every origin's check (skipTlsVerify); otherwise only the
+            // services that chose it skip theirs.
+            no_tls_verify: s.noTlsVerify || p.skipTlsVerify,
+          })),
+      });
+    }
+    const names = devices.map(d => tunnelNameOf(p.name, d.hostname));
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('kcl/kcl.mod sits in kcl/ beside main.k and pins glueVersion', () => {
@@ -448,6 +492,80 @@ describe('template identity', () => {
         entity.metadata.annotations['unifi-cloudflare-glue.io/template'],
       ).toBe(`template:default/${r.params.environment}-environment`);
     }
+  });
+});
+
+describe('devices in kcl/main.k, as written', () => {
+  const count = (text: string, pattern: RegExp) =>
+    (text.match(pattern) ?? []).length;
+
+  it('the matrix has three devices, the maximum of devices and a device without a tunnel', () => {
+    const all = [...rendered.values()].map(r => r.params);
+    expect({
+      three: all.some(p => p.devices.length === 3),
+      max: all.some(p => p.devices.length === MAX_DEVICES),
+      withoutTunnel: all.some(
+        p =>
+          tunnelDevices(p).length > 0 &&
+          tunnelDevices(p).length < p.devices.length,
+      ),
+      severalMacs: all.some(p =>
+        p.devices.some(d => d.macAddresses.length > 1),
+      ),
+      aliases: all.some(p => p.devices.some(d => (d.aliases ?? []).length > 0)),
+    }).toEqual({
+      three: true,
+      max: true,
+      withoutTunnel: true,
+      severalMacs: true,
+      aliases: true,
+    });
+  });
+
+  it('one UniFiEntity per device, one UniFiEndpoint per MAC, one CloudflareTunnel per device with a public service', () => {
+    for (const r of rendered.values()) {
+      const text = r.files.get('kcl/main.k')!;
+      const p = r.params;
+      expect({
+        id: r.case.id,
+        entities: count(text, /\.UniFiEntity\s*\{/g),
+        endpoints: count(text, /\.UniFiEndpoint\s*\{/g),
+        tunnels: count(text, /\.CloudflareTunnel\s*\{/g),
+      }).toEqual({
+        id: r.case.id,
+        entities: p.devices.length,
+        endpoints: p.devices.flatMap(d => d.macAddresses).length,
+        tunnels: tunnelDevices(p).length,
+      });
+    }
+  });
+
+  it('no_tls_verify = True exactly as often as services chose it, where origins are verified by default', () => {
+    const verified = [...rendered.values()].filter(
+      r => !r.params.skipTlsVerify,
+    );
+    for (const r of verified) {
+      const chosen = r.params.devices
+        .flatMap(d => d.services)
+        .filter(s => s.noTlsVerify).length;
+      expect({
+        id: r.case.id,
+        written: count(
+          r.files.get('kcl/main.k')!,
+          /^\s*no_tls_verify = True$/gm,
+        ),
+      }).toEqual({ id: r.case.id, written: chosen });
+    }
+    // Not vacuous: renders in every tier where some services chose it and others did not.
+    expect(
+      new Set(
+        verified
+          .filter(r =>
+            /^\s*no_tls_verify = True$/m.test(r.files.get('kcl/main.k')!),
+          )
+          .map(r => r.params.environment),
+      ),
+    ).toEqual(new Set(['development', 'staging', 'production']));
   });
 });
 

@@ -1,10 +1,16 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startScaffolderBackend } from '../../__testUtils__/backend';
 import {
+  DaggerFunction,
   expectedTunnelCall,
+  PARTIAL_SCOPES,
+  Scope,
   splitDaggerArgv,
+  stateKeyOf,
+  tunnelDevices,
+  tunnelMacOf,
 } from '../../__testUtils__/verification/expectations';
 import { fakeTunnelToken } from '../../__testUtils__/standIns/glueModule';
 import {
@@ -16,6 +22,7 @@ import {
   Outcome,
   shellcheck,
   shellScripts,
+  userCommand,
 } from '../../__testUtils__/verification/stubbedRunner';
 import {
   extractRecipes,
@@ -67,6 +74,28 @@ function renderedBackend(environment: string): string {
   return environment === 'staging' ? 'backend.rendered.yaml' : 'backend.yaml';
 }
 
+/**
+ * The S3 object keys the stand-in module holds state under (any bucket), sorted: where deploy
+ * stored its state, and what destroy left.
+ */
+async function storedStateKeys(): Promise<string[]> {
+  const root = path.join(harness.stubs.controlDir, 's3');
+  const walk = async (dir: string): Promise<string[]> => {
+    if (!existsSync(dir)) return [];
+    const files: string[] = [];
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) files.push(...(await walk(full)));
+      else files.push(path.relative(root, full));
+    }
+    return files;
+  };
+  // <bucket>/<key>: the key only.
+  return (await walk(root))
+    .map(file => file.split(path.sep).slice(1).join('/'))
+    .sort();
+}
+
 /** A readable summary of a run for failure messages. */
 function summary(o: Outcome) {
   return {
@@ -93,6 +122,30 @@ function expectOneDaggerCall(
 ) {
   expect(o.dagger.map(c => c.argv[3])).toEqual([fn]);
   expect(daggerCallProblems(o.dagger[0], r, fn)).toEqual([]);
+}
+
+/**
+ * Runs `fns` over each partial scope the way a user does and expects each to succeed with one
+ * dagger call that is exactly right for its scope (daggerCallProblems); all runs are compared at
+ * once, so a failure shows every one of them.
+ */
+async function expectPartialRuns(r: Rendered, fns: DaggerFunction[]) {
+  const seen: object[] = [];
+  const wanted: object[] = [];
+  for (const scope of PARTIAL_SCOPES) {
+    for (const fn of fns) {
+      const { command, args, input } = userCommand(r, fn, scope);
+      const o = await harness.run(r, command, args, { input });
+      seen.push({
+        args,
+        code: o.result.code,
+        calls: o.dagger.map(c => c.fn),
+        problems: o.dagger[0] && daggerCallProblems(o.dagger[0], r, fn, scope),
+      });
+      wanted.push({ args, code: 0, calls: [fn], problems: [] });
+    }
+  }
+  expect(seen).toEqual(wanted);
 }
 
 describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
@@ -135,6 +188,39 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       expectOneDaggerCall(o, r(), 'deploy');
     });
 
+    it('./deploy.sh [--plan] --unifi-only / --cloudflare-only call dagger once with exactly that module flag', async () => {
+      await expectPartialRuns(r(), ['deploy', 'plan']);
+    });
+
+    it('./deploy.sh refuses --unifi-only with --cloudflare-only (the module would answer ✗ Failed), and either with --tunnel-token, before dagger', async () => {
+      for (const args of [
+        ['--unifi-only', '--cloudflare-only'],
+        ['--cloudflare-only', '--unifi-only'],
+        ['--plan', '--unifi-only', '--cloudflare-only'],
+        ['--tunnel-token', '--cloudflare-only'],
+      ]) {
+        const o = await harness.run(r(), './deploy.sh', args);
+        expect({
+          args,
+          failed: o.result.code !== 0,
+          dagger: o.dagger.map(c => c.argv.filter(a => a.endsWith('-only'))),
+        }).toEqual({ args, failed: true, dagger: [] });
+      }
+    });
+
+    it('./destroy.sh --unifi-only / --cloudflare-only is as honest as the full destroy: nothing to destroy in ephemeral state, exit 3', async () => {
+      for (const scope of PARTIAL_SCOPES) {
+        const { command, args } = userCommand(r(), 'destroy', scope);
+        const o = await harness.run(r(), command, args);
+        expect({ args, code: o.result.code, calls: o.calls.length }).toEqual({
+          args,
+          code: 3,
+          calls: 0,
+        });
+        expect(o.result.stderr).toContain('Nothing was destroyed.');
+      }
+    });
+
     it('./destroy.sh (with or without --force, whatever the input) removes nothing, never calls dagger, says so and exits 3', async () => {
       // Ephemeral state: the module's destroy would find nothing and still print success.
       for (const [args, input] of [
@@ -151,18 +237,25 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
         expect(o.result.stdout + o.result.stderr).not.toMatch(
           /Destroyed|destroyed successfully|✓/,
         );
-        expect(o.result.stderr).toContain(r().params.deviceHostname);
-        for (const s of r().params.services.filter(
-          x => x.distribution !== 'unifi_only',
-        ))
-          expect(o.result.stderr).toContain(s.publicHostname!);
-        // The module's UniFi generator makes each locally published service a CNAME (generators/unifi.k).
-        for (const s of r().params.services.filter(
-          x => x.distribution !== 'cloudflare_only',
-        ))
-          expect(o.result.stderr).toContain(
-            `${s.name}.${r().params.internalDomain}`,
-          );
+        const p = r().params;
+        const missing = p.devices.flatMap(d => [
+          ...[d.hostname]
+            .concat(
+              d.services
+                .filter(x => x.distribution !== 'unifi_only')
+                .map(x => x.publicHostname!),
+            )
+            // The module's UniFi generator makes each locally published service and each
+            // alias a CNAME (generators/unifi.k).
+            .concat(
+              d.services
+                .filter(x => x.distribution !== 'cloudflare_only')
+                .map(x => `${x.name}.${p.internalDomain}`),
+              (d.aliases ?? []).map(a => `${a}.${p.internalDomain}`),
+            )
+            .filter(name => !o.result.stderr.includes(name)),
+        ]);
+        expect({ args, missing }).toEqual({ args, missing: [] });
       }
     });
 
@@ -276,10 +369,17 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       expect(targets.sort()).toEqual([
         'clean',
         'deploy',
+        'deploy-cloudflare',
+        'deploy-unifi',
         'destroy',
+        'destroy-cloudflare',
+        'destroy-unifi',
         'help',
         'plan',
+        'plan-cloudflare',
+        'plan-unifi',
         'tunnel-token',
+        'tunnel-token-cloudflare',
         'validate',
       ]);
       const recipes = await extractRecipes(
@@ -326,6 +426,104 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       });
       expectSucceeded(o);
       expectOneDaggerCall(o, r(), 'destroy');
+    });
+
+    it('make plan-*, deploy-* and destroy-* (unifi, cloudflare) call dagger once with exactly the module flag of their side', async () => {
+      await expectPartialRuns(r(), ['plan', 'deploy', 'destroy']);
+    });
+
+    it('make destroy-unifi and destroy-cloudflare ask for the same confirmation as make destroy', async () => {
+      for (const scope of PARTIAL_SCOPES) {
+        const o = await harness.make(r(), `destroy-${scope}`, {
+          input: 'wrong\n',
+        });
+        expect({
+          scope,
+          failed: o.result.code !== 0,
+          dagger: o.dagger.length,
+          vals: o.vals.length,
+        }).toEqual({ scope, failed: true, dagger: 0, vals: 0 });
+      }
+    });
+
+    it('partial runs keep their own state key: the backend config dagger reads names <key>.<side>-only.tfstate, a full run the plain key', async () => {
+      const runs: [string, Scope, string][] = [
+        ['plan', 'full', 'plan'],
+        ['plan-unifi', 'unifi', 'plan'],
+        ['plan-cloudflare', 'cloudflare', 'plan'],
+        ['tunnel-token', 'full', 'get-tunnel-secrets'],
+        ['tunnel-token-cloudflare', 'cloudflare', 'get-tunnel-secrets'],
+      ];
+      for (const [target, scope, fn] of runs) {
+        const { outcome, config } = await harness.backendConfigWhileDaggerRuns(
+          r(),
+          'make',
+          [target],
+        );
+        expect({
+          target,
+          dagger: outcome.dagger.map(c => c.fn),
+          key: config?.key,
+        }).toEqual({
+          target,
+          dagger: [fn],
+          key: stateKeyOf(r().params, scope),
+        });
+      }
+    });
+
+    it('make tunnel-token-cloudflare after make deploy-cloudflare prints a token per tunnel, from the Cloudflare-only state', async () => {
+      const deploy = await harness.make(r(), 'deploy-cloudflare');
+      expect(
+        daggerCallProblems(deploy.dagger[0], r(), 'deploy', 'cloudflare'),
+      ).toEqual([]);
+      const o = await harness.make(r(), 'tunnel-token-cloudflare', {
+        keepState: true,
+      });
+      expectSucceeded(o);
+      expect(splitDaggerArgv(o.dagger[0].argv)).toEqual(
+        expectedTunnelCall(r().params),
+      );
+      const printed = [...o.result.stdout.matchAll(/^Token: (\S+)$/gm)].map(
+        m => m[1],
+      );
+      expect(printed.sort()).toEqual(
+        tunnelDevices(r().params)
+          .map(d => fakeTunnelToken(tunnelMacOf(d)))
+          .sort(),
+      );
+      // The full run's state holds no tunnel yet: make tunnel-token has nothing to print.
+      const full = await harness.make(r(), 'tunnel-token', { keepState: true });
+      expect(full.result.stdout).not.toMatch(/^Token: /m);
+    });
+
+    it('a partial deploy stores its state under its own key beside the full state, and a partial destroy removes only its own', async () => {
+      const p = r().params;
+      const keys = {
+        full: stateKeyOf(p, 'full')!,
+        unifi: stateKeyOf(p, 'unifi')!,
+        cloudflare: stateKeyOf(p, 'cloudflare')!,
+      };
+      const steps: [DaggerFunction, Scope, string[]][] = [
+        ['deploy', 'full', [keys.full]],
+        ['deploy', 'unifi', [keys.full, keys.unifi]],
+        ['deploy', 'cloudflare', [keys.full, keys.unifi, keys.cloudflare]],
+        ['destroy', 'unifi', [keys.full, keys.cloudflare]],
+        ['destroy', 'cloudflare', [keys.full]],
+        ['destroy', 'full', []],
+      ];
+      for (const [index, [fn, scope, expected]] of steps.entries()) {
+        const { command, args, input } = userCommand(r(), fn, scope);
+        const o = await harness.run(r(), command, args, {
+          input,
+          keepState: index > 0,
+        });
+        expect({
+          args,
+          code: o.result.code,
+          stored: await storedStateKeys(),
+        }).toEqual({ args, code: 0, stored: expected.sort() });
+      }
     });
 
     it('make destroy with a wrong, partial or missing confirmation fails and calls neither dagger nor vals', async () => {
@@ -395,16 +593,15 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
       expect(splitDaggerArgv(o.dagger[0].argv)).toEqual(
         expectedTunnelCall(r().params),
       );
-      const tunnels = r().params.services.some(
-        s => s.distribution !== 'unifi_only',
+      // A token for each tunnel, i.e. each device with a public service, by its first MAC.
+      const printed = [...o.result.stdout.matchAll(/^Token: (\S+)$/gm)].map(
+        m => m[1],
       );
-      // The token is printed when there is a tunnel, i.e. a public service.
-      expect({
-        tunnels,
-        printed: o.result.stdout.includes(
-          `Token: ${fakeTunnelToken(r().params.deviceMac)}`,
-        ),
-      }).toEqual({ tunnels, printed: tunnels });
+      expect(printed.sort()).toEqual(
+        tunnelDevices(r().params)
+          .map(d => fakeTunnelToken(tunnelMacOf(d)))
+          .sort(),
+      );
     });
 
     it('make help (and plain make) lists every target and calls nothing', async () => {
@@ -414,15 +611,25 @@ describe.each(cases.map(c => [c.id, c] as const))('%s', (id, matrixCase) => {
           : await harness.run(r(), 'make', []);
         expectSucceeded(o);
         expect(o.calls).toEqual([]);
-        for (const t of [
+        // "  <target> [<target>...] <text>": targets that share a recipe share a line.
+        const missing = [
           'help',
           'validate',
           'plan',
           'deploy',
           'destroy',
           'clean',
-        ])
-          expect(o.result.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
+          'tunnel-token',
+          ...PARTIAL_SCOPES.flatMap(scope =>
+            ['plan', 'deploy', 'destroy'].map(fn => `${fn}-${scope}`),
+          ),
+        ].filter(
+          t =>
+            !new RegExp(`^ {2}(?:[a-z-]+ )*${t}(?= )`, 'm').test(
+              o.result.stdout,
+            ),
+        );
+        expect({ target, missing }).toEqual({ target, missing: [] });
       }
     });
 

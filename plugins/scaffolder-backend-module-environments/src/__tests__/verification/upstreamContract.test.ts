@@ -17,6 +17,8 @@ import {
   parametersOf,
   splitDaggerArgv,
   stateFlags,
+  tunnelDevices,
+  tunnelMacOf,
 } from '../../__testUtils__/verification/expectations';
 import { fakeTunnelToken } from '../../__testUtils__/standIns/glueModule';
 import {
@@ -494,9 +496,7 @@ describe('issue 13: the kits against the stand-in module', () => {
           a => a.startsWith('--backend-') || a.startsWith('--state-dir'),
         ),
       ).toEqual(deployState);
-      const tunnels = r.params.services.some(
-        s => s.distribution !== 'unifi_only',
-      );
+      const tunnels = tunnelDevices(r.params).length > 0;
       // Development: ephemeral state cannot serve it, and the command says so instead of pretending.
       // Otherwise, with a tunnel: the token is printed. With a tunnel, the README says how to use it.
       const development = r.params.environment === 'development';
@@ -507,11 +507,14 @@ describe('issue 13: the kits against the stand-in module', () => {
         id: r.case.id,
         code: development || tunnels ? o.result.code : 'not checked',
         honest: development && /ephemeral/.test(o.result.stderr),
+        // One token per tunnel: per device with a public service, by its first MAC.
         token:
           !development &&
           tunnels &&
-          o.result.stdout.includes(
-            `Token: ${fakeTunnelToken(r.params.deviceMac)}`,
+          tunnelDevices(r.params).every(d =>
+            o.result.stdout.includes(
+              `Token: ${fakeTunnelToken(tunnelMacOf(d))}`,
+            ),
           ),
         guide:
           tunnels &&
@@ -649,25 +652,37 @@ describe('issue 13: the kits against the stand-in module', () => {
       const r = examples.get(environment)!;
       const input = {
         ...r.case.input,
-        services: [
+        devices: [
+          ...r.case.input.devices,
           {
-            name: 'ssh',
-            port: 22,
-            protocol: 'tcp',
-            distribution: 'both',
-            publicHostname: `ssh.${r.params.zoneName}`,
+            hostname: 'bastion',
+            macAddresses: ['02:00:5e:99:00:01'],
+            services: [
+              {
+                name: 'ssh',
+                port: 22,
+                protocol: 'tcp',
+                distribution: 'both',
+                publicHostname: `ssh.${r.params.zoneName}`,
+              },
+            ],
           },
         ],
       } as ParameterInput;
-      // The form's JSON Schema answers first (the model's own message, naming services[0].protocol,
-      // is checked in src/parameters/forms.test.ts).
+      const at = input.devices.length - 1;
+      // The form's JSON Schema answers first (the model's own message, naming
+      // devices[n].services[0].protocol, is checked in src/parameters/forms.test.ts).
       await expect(dryRunFiles(backend, environment, input)).rejects.toThrow(
-        /answered 400: instance\.services\[0\].*distribution does not exactly match expected constant: unifi_only/,
+        new RegExp(
+          `answered 400: instance\\.devices\\[${at}\\]\\.services\\[0\\].*distribution does not exactly match expected constant: unifi_only`,
+        ),
       );
       expect(parseParameters(input)).toMatchObject({
         success: false,
         problems: expect.arrayContaining([
-          expect.objectContaining({ field: 'services[0].protocol' }),
+          expect.objectContaining({
+            field: `devices[${at}].services[0].protocol`,
+          }),
         ]),
       });
     }

@@ -29,13 +29,29 @@ describe('scaffolderModuleEnvironments', () => {
       );
       expect(render?.supportsDryRun).toBe(true);
       expect(render?.examples?.length).toBeGreaterThanOrEqual(3);
-      expect(Object.keys((render?.schema?.input as any).properties)).toEqual(
+      const input = render?.schema?.input as any;
+      expect(Object.keys(input.properties)).toEqual(
         expect.arrayContaining([
           'environment',
           'name',
           'zoneName',
-          'services',
+          'devices',
           'vault',
+        ]),
+      );
+      // The parameter shape of kit 0.3.0: the device fields are gone from the top level and
+      // live in each device, with its services.
+      expect(
+        ['deviceHostname', 'deviceMac', 'services'].filter(
+          field => field in input.properties,
+        ),
+      ).toEqual([]);
+      expect(Object.keys(input.properties.devices.items.properties)).toEqual(
+        expect.arrayContaining([
+          'hostname',
+          'macAddresses',
+          'aliases',
+          'services',
         ]),
       );
     } finally {

@@ -19,8 +19,6 @@ const base = {
   zoneName: 'example.com',
   cloudflareAccountId: '0123456789abcdef0123456789abcdef',
   unifiHost: 'unifi.internal.lan',
-  deviceHostname: 'media-server',
-  deviceMac: 'AA-BB-CC-DD-EE-FF',
 };
 
 /** Examples shown on the actions page; each one is run through the handler by a test. */
@@ -32,13 +30,19 @@ export const examples: TemplateExample[] = [
       environment: 'development',
       ...base,
       name: 'homelab-dns-dev',
-      services: [
+      devices: [
         {
-          name: 'jellyfin',
-          port: 8096,
-          protocol: 'http',
-          distribution: 'both',
-          publicHostname: 'media.example.com',
+          hostname: 'media-server',
+          macAddresses: ['AA-BB-CC-DD-EE-FF'],
+          services: [
+            {
+              name: 'jellyfin',
+              port: 8096,
+              protocol: 'http',
+              distribution: 'both',
+              publicHostname: 'media.example.com',
+            },
+          ],
         },
       ],
     }),
@@ -53,26 +57,32 @@ export const examples: TemplateExample[] = [
       unifiAuth: 'usernamePassword',
       stateBucket: 'acme-terraform-state',
       stateRegion: 'eu-central-1',
-      services: [
+      devices: [
         {
-          name: 'grafana',
-          port: 3000,
-          protocol: 'http',
-          distribution: 'unifi_only',
-        },
-        {
-          name: 'status',
-          port: 443,
-          protocol: 'https',
-          distribution: 'cloudflare_only',
-          publicHostname: 'status.example.com',
+          hostname: 'media-server',
+          macAddresses: ['AA-BB-CC-DD-EE-FF'],
+          services: [
+            {
+              name: 'grafana',
+              port: 3000,
+              protocol: 'http',
+              distribution: 'unifi_only',
+            },
+            {
+              name: 'status',
+              port: 443,
+              protocol: 'https',
+              distribution: 'cloudflare_only',
+              publicHostname: 'status.example.com',
+            },
+          ],
         },
       ],
     }),
   },
   {
     description:
-      'Render a production environment with DynamoDB locking and secrets from 1Password through vals, into a subdirectory.',
+      'Render a production environment of two devices (one with two network interfaces and an alias) with DynamoDB locking and secrets from 1Password through vals, into a subdirectory.',
     example: step('Render production environment', {
       environment: 'production',
       ...base,
@@ -82,13 +92,32 @@ export const examples: TemplateExample[] = [
       locking: 'dynamodb',
       dynamodbTable: 'terraform-state-locks',
       vault: 'Infrastructure',
-      services: [
+      devices: [
         {
-          name: 'jellyfin',
-          port: 8096,
-          protocol: 'http',
-          distribution: 'both',
-          publicHostname: 'media.example.com',
+          hostname: 'media-server',
+          macAddresses: ['AA-BB-CC-DD-EE-FF', 'aabb.ccdd.ee01'],
+          aliases: ['media'],
+          services: [
+            {
+              name: 'jellyfin',
+              port: 8096,
+              protocol: 'http',
+              distribution: 'both',
+              publicHostname: 'media.example.com',
+            },
+          ],
+        },
+        {
+          hostname: 'nas',
+          macAddresses: ['aa:bb:cc:dd:ee:02'],
+          services: [
+            {
+              name: 'files',
+              port: 5001,
+              protocol: 'https',
+              distribution: 'unifi_only',
+            },
+          ],
         },
       ],
     }),

@@ -6,6 +6,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { link, lstat, mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { validate } from 'jsonschema';
 import { parse } from 'yaml';
 import { kitManifest } from '../../kits/manifest';
 import { canonicalValues } from '../../__testUtils__/values';
@@ -78,6 +79,75 @@ describe('unifiCloudflare:environment:render', () => {
       ),
     );
     expect(second).toEqual(first);
+  });
+
+  describe('the form values at once (values: ${{ parameters }})', () => {
+    const filesOf = () =>
+      Promise.all(
+        kitManifest.production.map(f =>
+          readFile(path.join(workspace.path, f.path), 'utf8'),
+        ),
+      );
+
+    it('renders the same bytes as the fields given by name, which win over values', async () => {
+      const { environment, ...values } = canonicalValues.production;
+      await run({ ...canonicalValues.production });
+      const byName = await filesOf();
+      await run({ environment, values });
+      expect(await filesOf()).toEqual(byName);
+      await run({
+        environment,
+        values: { ...values, name: 'someone-else' },
+        name: values.name,
+      });
+      expect(await filesOf()).toEqual(byName);
+    });
+
+    it('drops a DynamoDB table the form kept after the switch to the lockfile', async () => {
+      const { environment, ...values } = canonicalValues.production;
+      const ctx = await run({
+        environment,
+        values: {
+          ...values,
+          locking: 'lockfile',
+          dynamodbTable: 'kept-from-before',
+        },
+      });
+      expect(ctx.output).toHaveBeenCalledWith('stateBackend', 's3-lockfile');
+      await expect(
+        run({
+          environment,
+          values: { ...values, locking: 'lockfile' },
+          dynamodbTable: 'given-by-name',
+        }),
+      ).rejects.toThrow(/dynamodbTable/);
+    });
+
+    it('refuses values that are not an object, with an example', async () => {
+      await expect(
+        run({ environment: 'production', values: 'name=x' }),
+      ).rejects.toThrow(/values must be the form's values as an object/);
+      expect(workspace.content()).toEqual({});
+    });
+
+    it("declares values with a description, and the scaffolder's schema check takes either form", async () => {
+      const action = createRenderEnvironmentAction({
+        kits: await loadTestKits(),
+        kitVersion: '9.9.9',
+      });
+      const schema = action.schema!.input as any;
+      expect(schema.properties.values.description).toMatch(
+        /\$\{\{ parameters \}\}/,
+      );
+      expect(schema.properties.name.description).toMatch(/Example/);
+      const { environment, ...values } = canonicalValues.production;
+      // The check the scaffolder makes before the handler (NunjucksWorkflowRunner).
+      const check = (input: object) => validate(input, schema).valid;
+      expect(check({ ...canonicalValues.production })).toBe(true);
+      expect(check({ environment, values })).toBe(true);
+      expect(check({ environment })).toBe(false);
+      expect(check({ environment, values, other: 1 })).toBe(false);
+    });
   });
 
   it('writes into targetPath and reports it', async () => {
@@ -165,11 +235,12 @@ describe('unifiCloudflare:environment:render', () => {
       run({
         ...canonicalValues.development,
         zoneName: 'Example.com',
-        deviceMac: 'zz:zz',
-        services: [],
+        devices: [
+          { hostname: 'media-server', macAddresses: ['zz:zz'], services: [] },
+        ],
       }),
     ).rejects.toThrow(
-      /zoneName must be a lower-case DNS name[^\n]*for example "example.com"[\s\S]*deviceMac must be a MAC address[\s\S]*services must hold at least one service/,
+      /zoneName must be a lower-case DNS name[^\n]*for example "example.com"[\s\S]*devices\[0\]\.macAddresses\[0\] must be a MAC address[\s\S]*devices\[0\]\.services must hold at least one service/,
     );
     expect(workspace.content()).toEqual({});
   });

@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { KitRenderer } from '../../kits/engine';
 import { renderEnvironment } from '../../kits/render';
@@ -31,6 +32,60 @@ function templateRef(
   return info?.entityRef;
 }
 
+const VALUES = 'values';
+
+/**
+ * The render step's input with `values` (the form's values at once, `${{ parameters }}`)
+ * spread under the fields given by name. One expression instead of one per field: the
+ * scaffolder renders a step's input up to three times in a dry run (its log, the run, and again
+ * without secrets), each field expression parsed every time.
+ */
+function mergeFormValues(input: Record<string, unknown>): unknown {
+  const { [VALUES]: values, ...fields } = input;
+  if (values === undefined) return input;
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    throw new InputError(
+      `values must be the form's values as an object, for example "values: \${{ parameters }}"; got ${values === null ? 'null' : typeof values}`,
+    );
+  }
+  const merged: Record<string, unknown> = { ...values, ...fields };
+  // The form keeps a DynamoDB table typed before the switch to the lockfile; it is not asked
+  // for then, so it is not passed on (the step's own dynamodbTable expression did the same).
+  if (merged.locking === 'lockfile' && !('dynamodbTable' in fields)) {
+    delete merged.dynamodbTable;
+  }
+  return merged;
+}
+
+/**
+ * The declared input schema with `values` added: the fields stay described one by one (the
+ * actions page lists them), and a step may give them by name or through `values`, so the
+ * fields required by name become required unless `values` is given. The handler validates the
+ * merged input with the parameter model either way.
+ */
+function withValuesInput<S>(schema: S): S {
+  if (!schema || typeof schema !== 'object') return schema;
+  const { required, ...rest } = schema as Record<string, unknown> & {
+    required?: string[];
+  };
+  return {
+    ...rest,
+    properties: {
+      ...(rest.properties as Record<string, unknown>),
+      [VALUES]: {
+        type: 'object',
+        description:
+          "The form's values at once, for example `values: ${{ parameters }}`; a field also given by name wins. One expression for the scaffolder to evaluate instead of one per field. With locking lockfile, a dynamodbTable among them is dropped (the form keeps one typed before the switch).",
+      },
+    },
+    ...(required?.length
+      ? {
+          anyOf: [{ required }, { required: ['environment', VALUES] }],
+        }
+      : {}),
+  } as unknown as S;
+}
+
 /**
  * Dependencies of the render action.
  * @public
@@ -51,7 +106,7 @@ export function createRenderEnvironmentAction(
   options: RenderEnvironmentActionOptions,
 ) {
   const { kits, kitVersion } = options;
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: RENDER_ENVIRONMENT_ACTION_ID,
     description:
       'Renders a unifi-cloudflare-glue development, staging or production environment repository (KCL, scripts or Makefile, state backend, secrets layout, catalog entity) into the workspace.',
@@ -102,7 +157,7 @@ export function createRenderEnvironmentAction(
         files: rendered,
         notes,
       } = renderEnvironment(
-        ctx.input,
+        mergeFormValues(ctx.input as Record<string, unknown>),
         { kits, kitVersion },
         templateRef(ctx.templateInfo),
       );
@@ -129,4 +184,9 @@ export function createRenderEnvironmentAction(
       ctx.output('secretsModel', context.secretsModel);
     },
   });
+  const declared: typeof action = {
+    ...action,
+    schema: { ...action.schema, input: withValuesInput(action.schema?.input) },
+  };
+  return declared;
 }

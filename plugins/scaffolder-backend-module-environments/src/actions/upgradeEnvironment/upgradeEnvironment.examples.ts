@@ -49,7 +49,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Upgrade a local environment repository, adding a service: the result is committed to a new branch.',
+      'Upgrade a local environment repository, adding a service to its device media-server (device may be left out when the environment has one device): the result is committed to a new branch.',
     example: stringify({
       steps: [
         {
@@ -71,6 +71,46 @@ export const examples: TemplateExample[] = [
                 protocol: 'http',
                 distribution: 'both',
                 publicHostname: 'photos.example.com',
+                device: 'media-server',
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Upgrade a local environment repository, adding a device with its MAC addresses, an alias and its services.',
+    example: stringify({
+      steps: [
+        {
+          id: 'entity',
+          name: 'Fetch the environment',
+          action: 'catalog:fetch',
+          input: { entityRef: 'resource:default/homelab-dns-dev' },
+        },
+        {
+          id: 'upgrade',
+          name: 'Upgrade',
+          action: 'unifiCloudflare:environment:upgrade',
+          input: {
+            entity: '${{ steps.entity.output.entity }}',
+            addDevices: [
+              {
+                hostname: 'nas',
+                macAddresses: ['00:11:32:aa:bb:cc', '00:11:32:aa:bb:cd'],
+                aliases: ['storage'],
+                services: [
+                  {
+                    name: 'files',
+                    port: 5443,
+                    protocol: 'https',
+                    distribution: 'both',
+                    publicHostname: 'files.example.com',
+                    noTlsVerify: true,
+                  },
+                ],
               },
             ],
           },

@@ -227,6 +227,71 @@ describe('unifiCloudflare:environment:upgrade', () => {
     ).rejects.toThrow('is disabled');
   });
 
+  it('adds services to the device each names, and refuses one that names none when there are several, as an InputError', async () => {
+    const dir = path.join(repos(), 'lab');
+    const devices = local.devices as object[];
+    const nas = {
+      hostname: 'nas',
+      macAddresses: ['00:11:32:aa:bb:cc'],
+      services: [{ name: 'dsm', port: 5001, distribution: 'unifi_only' }],
+    };
+    await makeEnvironmentRepository(releases, dir, {
+      ...local,
+      devices: [...devices, nas],
+    });
+    const photos = {
+      name: 'photos',
+      port: 2283,
+      publicHostname: 'photos.example.com',
+    };
+    const refused = createMockActionContext({
+      input: { entity: localEntity('lab'), addServices: [photos] },
+      workspacePath: root.resolve('workspace'),
+    });
+    await expect(action().handler(refused)).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining(
+        'addServices[0].device is required: this environment has 2 devices (media-server, nas), so an added service names the hostname of the device that runs it, for example device: media-server',
+      ),
+    });
+    expect(await git(dir, ['branch', '--list'])).toBe('* main');
+
+    const ctx = createMockActionContext({
+      input: {
+        entity: localEntity('lab'),
+        addServices: [{ ...photos, device: 'nas' }],
+        addDevices: [
+          {
+            hostname: 'printer',
+            macAddresses: ['aa:bb:cc:00:00:02'],
+            services: [{ name: 'cups', port: 631, distribution: 'unifi_only' }],
+          },
+        ],
+      },
+      workspacePath: root.resolve('workspace'),
+    });
+    await action().handler(ctx);
+    const answers = parse(
+      await git(dir, ['show', 'upgrade/kit-9.9.9:.environment-answers.yaml']),
+    );
+    expect(
+      answers.values.devices.map((d: any) => [
+        d.hostname,
+        d.services.map((s: any) => s.name),
+      ]),
+    ).toEqual([
+      ['media-server', ['jellyfin', 'grafana', 'status']],
+      ['nas', ['dsm', 'photos']],
+      ['printer', ['cups']],
+    ]);
+    expect(ctx.output).toHaveBeenCalledWith(
+      'body',
+      expect.stringContaining(
+        '- addServices: service photos added to device nas',
+      ),
+    );
+  });
+
   it('says which answer the kit refuses, as an InputError', async () => {
     const dir = path.join(repos(), 'lab');
     await makeEnvironmentRepository(releases, dir, local);

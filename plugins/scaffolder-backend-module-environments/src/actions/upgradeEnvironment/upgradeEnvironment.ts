@@ -147,14 +147,22 @@ export function createUpgradeEnvironmentAction(
             .max(20)
             .optional()
             .describe(
-              'Services to add to the recorded ones, each {name, port, protocol, distribution, publicHostname}.',
+              'Services to add, each {name, port, protocol, distribution, publicHostname, noTlsVerify, device}: device is the hostname of the device that runs it (one the environment has, or one addDevices adds), and may be left out when the environment has exactly one device.',
+            ),
+        addDevices: z =>
+          z
+            .array(z.record(z.unknown()))
+            .max(50)
+            .optional()
+            .describe(
+              'Devices to add to the recorded ones, each {hostname, macAddresses, aliases, services}, for example {hostname: nas, macAddresses: ["aa:bb:cc:dd:ee:01"], services: [{name: files, port: 5001, protocol: https, distribution: unifi_only}]}.',
             ),
         changes: z =>
           z
             .record(z.unknown())
             .optional()
             .describe(
-              'Other answer changes: field -> new value (null removes an optional field).',
+              'Other answer changes: field -> new value (a list replaces the list, null removes an optional field), for example {devices: [...]} to replace every device.',
             ),
         branchName: z =>
           z
@@ -221,6 +229,8 @@ export function createUpgradeEnvironmentAction(
       const source = sourceOf(ctx.input.entity as EntityLike, config);
       const changes: AnswerChanges = { ...(ctx.input.changes ?? {}) };
       if (ctx.input.glueVersion) changes.glueVersion = ctx.input.glueVersion;
+      if (ctx.input.addDevices?.length)
+        changes.addDevices = ctx.input.addDevices;
       if (ctx.input.addServices?.length)
         changes.addServices = ctx.input.addServices;
       const branchName =

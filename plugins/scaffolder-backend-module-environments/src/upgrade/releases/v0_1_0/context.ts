@@ -1,7 +1,7 @@
 // Archived verbatim from kit release 0.1.0 (git 5b3e4c0, src/kits/context.ts); only the imports are
 // adapted. Never edit: repositories made by 0.1.0 are merged against exactly this output.
 /* eslint-disable no-nested-ternary */
-import { EnvironmentParameters } from '../../../parameters/model';
+import { Parameters as EnvironmentParameters } from './parameters';
 import { referencesByItem, secretReferences } from './references';
 
 /** Identifies the template and kit version that rendered a repository. */

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { EnvironmentParameters } from '../../../parameters/model';
 import { AnswerValues } from '../../answers';
 import { compileArchivedKits } from '../compile';
 import { ArchivedRelease } from '../types';
 import { buildContext } from './context';
 import { escapingFilters } from './filters';
 import { kitManifest } from './manifest';
+import { Parameters } from './parameters';
 
 export const VERSION = '0.1.0';
 
@@ -15,9 +15,7 @@ export const VERSION = '0.1.0';
  * derived without recording them (targetPath, staging's locking), added here as 0.1.0 did.
  * 0.1.0 kept repoUrl for local repositories, so it is kept.
  */
-export function parametersFromAnswers(
-  values: AnswerValues,
-): EnvironmentParameters {
+export function parametersFromAnswers(values: AnswerValues): Parameters {
   const p = { ...values } as Record<string, unknown>;
   p.targetPath = '.';
   p.skipTlsVerify =
@@ -35,7 +33,7 @@ export function parametersFromAnswers(
     p.unifiItem ??= 'unifi';
     p.stateItem ??= 'terraform-state';
   }
-  return p as unknown as EnvironmentParameters;
+  return p as unknown as Parameters;
 }
 
 /** Kit release 0.1.0: the kits under kits-releases/0.1.0 with 0.1.0's filters and context. */

@@ -1,6 +1,6 @@
 // Archived verbatim from kit release 0.1.0 (git 5b3e4c0, src/kits/manifest.ts); only the imports are
 // adapted. Never edit: repositories made by 0.1.0 are merged against exactly this output.
-import { Environment } from '../../../parameters/model';
+import { Environment } from './parameters';
 
 /** One file of a kit: the Nunjucks template it comes from and where and how it is written. */
 export interface KitFile {

@@ -1,6 +1,6 @@
 // Archived verbatim from kit release 0.1.0 (git 5b3e4c0, src/secrets/references.ts); only the imports are
 // adapted. Never edit: repositories made by 0.1.0 are merged against exactly this output.
-import { EnvironmentParameters } from '../../../parameters/model';
+import { Parameters as EnvironmentParameters } from './parameters';
 
 /**
  * The production secret layout: which 1Password item and field holds each secret, and where
