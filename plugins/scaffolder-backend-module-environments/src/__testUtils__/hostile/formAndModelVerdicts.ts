@@ -11,7 +11,10 @@ type Json = Record<string, any>;
 
 /** A text field of a template form: where it sits in the form values. */
 export interface TextField {
-  /** `name`, `services[0].publicHostname`: the form's and the model's way of naming it. */
+  /**
+   * `name`, `devices[0].macAddresses[0]`, `devices[0].services[0].publicHostname`: the form's
+   * and the model's way of naming it.
+   */
   field: string;
   /** The path into the form values. */
   path: (string | number)[];
@@ -19,6 +22,8 @@ export interface TextField {
   schema: Json;
   /** True when the field is defined inside a `dependencies` branch of a page. */
   inDependency: boolean;
+  /** The index of the page (`spec.parameters`) that defines the field. */
+  page: number;
 }
 
 function isTextSchema(schema: Json): boolean {
@@ -30,54 +35,68 @@ function isTextSchema(schema: Json): boolean {
 }
 
 /**
+ * The text fields a property schema holds: itself when it is free text, else those of the first
+ * item of an array (`macAddresses[0]`) and of the properties of an object, at any depth
+ * (`devices[0].services[0].name`).
+ */
+function textFieldsOf(
+  schema: Json,
+  field: string,
+  path: (string | number)[],
+): { field: string; path: (string | number)[]; schema: Json }[] {
+  if (isTextSchema(schema)) return [{ field, path, schema }];
+  if (schema?.type === 'array' && schema.items && !Array.isArray(schema.items))
+    return textFieldsOf(schema.items, `${field}[0]`, [...path, 0]);
+  if (schema?.type === 'object')
+    return Object.entries<Json>(schema.properties ?? {}).flatMap(
+      ([name, sub]) => textFieldsOf(sub, `${field}.${name}`, [...path, name]),
+    );
+  return [];
+}
+
+/**
  * Every free-text field of a template: string properties of each page (also those that a
- * `dependencies` branch adds) and the string properties of the first service. Enumerations
- * are left out: they accept a fixed list only.
+ * `dependencies` branch adds), and the strings inside its arrays and objects at any depth
+ * (`devices[0].hostname`, `devices[0].aliases[0]`, `devices[0].services[0].name`), always
+ * the first item. Enumerations are left out: they accept a fixed list only.
  */
 export function textFields(template: Json): TextField[] {
   const fields: TextField[] = [];
   const seen = new Set<string>();
-  const add = (field: TextField) => {
-    if (!seen.has(field.field)) {
-      seen.add(field.field);
-      fields.push(field);
-    }
-  };
-  for (const page of template.spec.parameters as Json[]) {
-    for (const [name, schema] of Object.entries<Json>(page.properties ?? {})) {
-      if (isTextSchema(schema))
-        add({ field: name, path: [name], schema, inDependency: false });
-      if (schema.type === 'array' && schema.items?.type === 'object') {
-        for (const [sub, subSchema] of Object.entries<Json>(
-          schema.items.properties ?? {},
-        )) {
-          if (isTextSchema(subSchema)) {
-            add({
-              field: `${name}[0].${sub}`,
-              path: [name, 0, sub],
-              schema: subSchema,
-              inDependency: false,
-            });
-          }
-        }
+  const add = (
+    found: ReturnType<typeof textFieldsOf>,
+    inDependency: boolean,
+    page: number,
+  ) => {
+    for (const f of found) {
+      if (!seen.has(f.field)) {
+        seen.add(f.field);
+        fields.push({ ...f, inDependency, page });
       }
     }
+  };
+  (template.spec.parameters as Json[]).forEach((page, index) => {
+    for (const [name, schema] of Object.entries<Json>(page.properties ?? {}))
+      add(textFieldsOf(schema, name, [name]), false, index);
     for (const dependency of Object.values<Json>(page.dependencies ?? {})) {
       for (const branch of dependency.oneOf ?? []) {
         for (const [name, schema] of Object.entries<Json>(
           branch.properties ?? {},
         )) {
-          if (!(name in (page.properties ?? {})) && isTextSchema(schema)) {
-            add({ field: name, path: [name], schema, inDependency: true });
-          }
+          if (!(name in (page.properties ?? {})))
+            add(textFieldsOf(schema, name, [name]), true, index);
         }
       }
     }
-  }
+  });
   return fields;
 }
 
-/** A deep copy of form values with one field set (services are copied, not shared). */
+/**
+ * A deep copy of form values with one field set (arrays and objects are copied, not shared); a
+ * missing array or object on the way is created (`devices[0].aliases[0]` where a device has no
+ * aliases yet).
+ */
 export function withValue(
   values: Json,
   path: (string | number)[],
@@ -85,7 +104,10 @@ export function withValue(
 ): Json {
   const copy: Json = JSON.parse(JSON.stringify(values));
   let node: any = copy;
-  for (const part of path.slice(0, -1)) node = node[part];
+  path.slice(0, -1).forEach((part, i) => {
+    node[part] ??= typeof path[i + 1] === 'number' ? [] : {};
+    node = node[part];
+  });
   node[path[path.length - 1]] = value;
   return copy;
 }
@@ -154,6 +176,11 @@ export interface FormVerdict {
   viaDependency: boolean;
   messages: string[];
   taskId?: string;
+  /**
+   * Set when the verdict comes from a request in which other fields of the batch (see
+   * `formBatches`) held the same value: the fields named in its answer.
+   */
+  sharedWith?: string[];
 }
 
 /** Reads the scaffolder's answer to `POST /v2/tasks`. */
@@ -190,9 +217,158 @@ export function modelVerdict(field: string, input: Json): ModelVerdict {
   return {
     accepted: result.success,
     namesField: problems.some(
-      p => p.field === field || field.startsWith(`${p.field}.`),
+      p =>
+        p.field === field ||
+        field.startsWith(`${p.field}.`) ||
+        field.startsWith(`${p.field}[`),
     ),
     problems,
     result,
   };
+}
+
+/** Keywords whose subschemas make one property's verdict depend on another's value. */
+const CONDITIONAL_KEYWORDS = [
+  'if',
+  'then',
+  'else',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'dependencies',
+  'dependentRequired',
+  'dependentSchemas',
+  'contains',
+];
+
+/** Property names that a schema's conditional keywords look at (conservatively: any mention). */
+function conditionalNames(schema: Json): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    const n = node as Json;
+    Object.keys(n.properties ?? {}).forEach(k => names.add(k));
+    if (Array.isArray(n.required))
+      n.required.forEach((k: string) => names.add(k));
+    for (const key of ['dependencies', 'dependentRequired', 'dependentSchemas'])
+      Object.keys(n[key] ?? {}).forEach(k => names.add(k));
+    Object.values(n).forEach(visit);
+  };
+  for (const key of CONDITIONAL_KEYWORDS) {
+    if (schema?.[key] === undefined) continue;
+    if (typeof schema[key] === 'object' && !Array.isArray(schema[key]))
+      Object.keys(schema[key]).forEach(k => names.add(k));
+    visit(schema[key]);
+  }
+  return names;
+}
+
+/**
+ * True when JSON Schema checks the field on its own: no page has a `when` condition or a `$ref`,
+ * and no conditional keyword (if/then, allOf, oneOf, dependencies, ...) of any page, or of any
+ * array or object schema on the way down to it, mentions the field or the property that holds
+ * it. Then an error about the field can only come from the field's own schema (or from an array
+ * it is an item of, reported at the array: see batchVerdicts), and does not depend on what the
+ * other fields hold.
+ */
+export function checkedOnItsOwn(template: Json, field: TextField): boolean {
+  if (field.inDependency) return false;
+  const pages = template.spec.parameters as Json[];
+  // A page shown by a `when` condition, or a `$ref` that hides a schema: not worth proving.
+  if (
+    pages.some(
+      page => page.when !== undefined || /"\$ref"/.test(JSON.stringify(page)),
+    )
+  )
+    return false;
+  const [top, ...rest] = field.path;
+  if (pages.some(page => conditionalNames(page).has(String(top)))) return false;
+  let schema: Json = pages[field.page].properties?.[top];
+  for (const [i, part] of rest.entries()) {
+    if (conditionalNames(schema).has(String(part))) return false;
+    if (typeof part === 'number') {
+      const array = schema;
+      if (CONDITIONAL_KEYWORDS.some(k => array[k] !== undefined)) return false;
+      // Unique items compare the whole item: an object item other batched fields change too.
+      if (array.uniqueItems && i < rest.length - 1) return false;
+      schema = schema.items;
+    } else {
+      schema = schema.properties?.[part];
+    }
+    if (!schema) return false;
+  }
+  return true;
+}
+
+/**
+ * The door-1 requests a value needs in one template: the fields JSON Schema checks on their own
+ * share one request per page (the scaffolder checks page by page and answers with the first page
+ * that fails, listing every error of that page); every other field has a request of its own.
+ */
+export function formBatches(
+  template: Json,
+  fields: TextField[],
+): TextField[][] {
+  const shared = new Map<number, TextField[]>();
+  const alone: TextField[][] = [];
+  for (const field of fields) {
+    if (checkedOnItsOwn(template, field)) {
+      const page = shared.get(field.page) ?? [];
+      page.push(field);
+      shared.set(field.page, page);
+    } else {
+      alone.push([field]);
+    }
+  }
+  return [...shared.values(), ...alone];
+}
+
+/**
+ * The verdict of each field of a batch, read from the answer to one request in which all of them
+ * held the value: 201, or 400 whose every error names one of the fields (an error names a field
+ * or nothing else; a field no error names passed its own schema, so alone it would have been
+ * answered 201). Undefined when the answer cannot be split that way: then each field needs a
+ * request of its own.
+ */
+export function batchVerdicts(
+  fields: TextField[],
+  response: { status: number; body: any },
+): FormVerdict[] | undefined {
+  if (fields.length === 1) return [formVerdict(fields[0].field, response)];
+  const names = fields.map(f => f.field);
+  if (response.status === 201)
+    return fields.map(f => ({
+      ...formVerdict(f.field, response),
+      sharedWith: names,
+    }));
+  const errors: Json[] = Array.isArray(response.body?.errors)
+    ? response.body.errors
+    : [];
+  if (
+    response.status !== 400 ||
+    errors.length === 0 ||
+    !errors.every(e => names.some(n => e.property === `instance.${n}`))
+  )
+    return undefined;
+  return fields.map(f => {
+    const own = errors.filter(e => e.property === `instance.${f.field}`);
+    return own.length === 0
+      ? {
+          status: 201,
+          accepted: true,
+          namesField: false,
+          viaDependency: false,
+          messages: [],
+          sharedWith: names,
+        }
+      : {
+          ...formVerdict(f.field, { status: 400, body: { errors: own } }),
+          sharedWith: names,
+        };
+  });
 }

@@ -1,8 +1,10 @@
 /**
  * Door 3: is a rendered workspace inert? Checks on the files a real dry-run returns, against
  * the kit manifest, a "twin" render of the same input with a benign value in the hostile
- * field, the YAML and Markdown parsers, and bash and GNU make run against stub tools.
+ * field, the YAML and Markdown parsers, and bash and GNU make run against the stand-ins of
+ * ../standIns (the faithful dagger, vals, kcl, aws and op every suite uses).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import MarkdownIt from 'markdown-it';
@@ -18,6 +20,15 @@ import { loadTestKits } from '../kits';
 import { PACKAGE_DIR } from '../paths';
 import { runOrFail } from '../processes';
 import { renderToDirectory } from '../renderToDirectory';
+import {
+  dotEnvFor,
+  envExampleKeys,
+  readCalls,
+  SECRET_MARKER,
+  shellQuote,
+  StubCall,
+  Stubs,
+} from '../standIns/stubs';
 
 type Json = Record<string, any>;
 
@@ -331,39 +342,28 @@ export function staticEscapes(c: InertCase): Escape[] {
   return escapes;
 }
 
-const STUB = `#!/usr/bin/env bash
-# Records its argv (NUL-separated, one record per call) and does what the kits need of it.
-tool=\${0##*/}
-{ printf '%s\\0' "$tool" "$@"; printf '\\036\\0'; } >> "$STUB_LOG_DIR/\${STUB_TAG:-run}.argv"
-if [[ $tool == vals ]]; then
-  case $1 in
-    eval) printf 'bucket: rendered\\n' ;;
-    exec) while [[ $# -gt 0 && $1 != -- ]]; do shift; done; shift; exec "$@" ;;
-  esac
-fi
-exit 0
-`;
-
 const DRIVER = `#!/usr/bin/env bash
-# Runs the rendered scripts, Makefiles and README/SECRETS shell blocks of each workspace
-# against stub tools. Results go to <workspace>/.check (not part of the rendered kit).
+# Runs the rendered scripts, Makefiles and README/SECRETS shell blocks of each workspace against
+# the stand-ins of src/__testUtils__/standIns (one set per workspace, in <workspace>/.check/stubs).
+# Results go to <workspace>/.check (not part of the rendered kit): NAME.rc, NAME.out and NAME.jsonl,
+# the stand-ins' call log of that step, moved aside after it.
 set -u
-stubs=$1
-shift
 for dir in "$@"; do
   out=$dir/.check
   env=$(< "$out/environment")
   (
     cd "$dir" || exit 1
-    export PATH="$stubs:/usr/bin:/bin" STUB_LOG_DIR=$out HOME=$out
-    # What vals needs to reach 1Password (the production scripts check it before calling vals).
-    export OP_SERVICE_ACCOUNT_TOKEN=placeholder OP_CONNECT_HOST=http://127.0.0.1:9 OP_CONNECT_TOKEN=placeholder
-    printf 'CF_TOKEN=t\\nUNIFI_API_KEY=k\\nUNIFI_USERNAME=u\\nUNIFI_PASSWORD=p\\nAWS_ACCESS_KEY_ID=a\\nAWS_SECRET_ACCESS_KEY=s\\n' > .env
+    # PATH (stand-ins first), HOME and the 1Password access, as Stubs.env gives them.
+    # shellcheck source=/dev/null
+    source "$out/env"
+    log=$out/stubs/calls.jsonl
     step() { # step NAME STDIN COMMAND...
       local name=$1 input=$2
       shift 2
-      STUB_TAG=$name "$@" < "$input" > "$out/$name.out" 2>&1
+      "$@" < "$input" > "$out/$name.out" 2>&1
       echo $? > "$out/$name.rc"
+      mv "$log" "$out/$name.jsonl"
+      : > "$log"
     }
     case $env in
       development)
@@ -387,23 +387,15 @@ for dir in "$@"; do
       step "\${name%.sh}.syntax" /dev/null bash -n "$block"
       step "\${name%.sh}" /dev/null bash "$block"
     done
-    rm -f .env
   )
 done
 `;
 
-/** A directory with the stub tools and the driver script. */
-export async function prepareStubs(
-  root: string,
-): Promise<{ stubs: string; driver: string }> {
-  const stubs = path.join(root, 'stubs');
-  await mkdir(stubs, { recursive: true });
-  for (const tool of ['dagger', 'vals', 'op', 'aws']) {
-    await writeFile(path.join(stubs, tool), STUB, { mode: 0o755 });
-  }
+/** The driver script that runs the process checks over a batch of workspaces. */
+export async function prepareDriver(root: string): Promise<string> {
   const driver = path.join(root, 'check.sh');
   await writeFile(driver, DRIVER, { mode: 0o755 });
-  return { stubs, driver };
+  return driver;
 }
 
 /** Fenced shell blocks of a Markdown file whose commands call a tool we stub (aws, op). */
@@ -444,36 +436,63 @@ export function executableTextDiffers(c: InertCase): boolean {
   return executed(c.files) !== executed(c.twin);
 }
 
-/** Writes a dry-run's files, with their modes, and the inputs of the process checks. */
+/**
+ * Writes a dry-run's files, with their modes, and the inputs of the process checks: a set of
+ * stand-ins, the environment a user would have (stand-ins first on PATH; AWS keys in the shared
+ * credentials file for the README's aws commands; 1Password access for vals and op; the `.env`
+ * of development and staging, every variable of `.env.example` with loader-breaking fake values),
+ * the destroy confirmations and the Markdown shell blocks.
+ */
 export async function writeWorkspace(dir: string, c: InertCase): Promise<void> {
   await renderToDirectory(dir, c.files, file =>
     c.executable.get(file) ? 0o755 : 0o644,
   );
-  await mkdir(path.join(dir, '.check'), { recursive: true });
+  const out = path.join(dir, '.check');
+  await mkdir(out, { recursive: true });
+  const stubs = await Stubs.create(path.join(out, 'stubs'));
+  await mkdir(path.join(stubs.homeDir, '.aws'));
+  await writeFile(
+    path.join(stubs.homeDir, '.aws', 'credentials'),
+    `[default]\naws_access_key_id = AKIA${SECRET_MARKER}0002\naws_secret_access_key = ${SECRET_MARKER}-aws\n`,
+    { mode: 0o600 },
+  );
+  const env = stubs.env({
+    OP_SERVICE_ACCOUNT_TOKEN: `ops_${SECRET_MARKER}-service-account`,
+    OP_CONNECT_HOST: 'http://127.0.0.1:9',
+    OP_CONNECT_TOKEN: `${SECRET_MARKER}-connect-token`,
+  });
+  await writeFile(
+    path.join(out, 'env'),
+    Object.entries(env)
+      .map(([key, value]) => `export ${key}=${shellQuote(value ?? '')}\n`)
+      .join(''),
+  );
+  if (c.environment !== 'production') {
+    const { text } = dotEnvFor(
+      envExampleKeys(c.files.get('.env.example') ?? ''),
+    );
+    await writeFile(path.join(dir, '.env'), text, { mode: 0o600 });
+  }
   const confirm =
     c.environment === 'production'
       ? `destroy ${c.parameters.name}`
       : c.parameters.name;
-  await writeFile(path.join(dir, '.check', 'environment'), c.environment);
-  await writeFile(path.join(dir, '.check', 'confirm'), `${confirm}\n`);
-  await writeFile(path.join(dir, '.check', 'wrong'), `${confirm}x\n`);
+  await writeFile(path.join(out, 'environment'), c.environment);
+  await writeFile(path.join(out, 'confirm'), `${confirm}\n`);
+  await writeFile(path.join(out, 'wrong'), `${confirm}x\n`);
   let n = 0;
   for (const file of ['README.md', 'SECRETS.md']) {
     for (const block of shellBlocks(c.files.get(file) ?? '')) {
-      await writeFile(path.join(dir, '.check', `block-${n++}.sh`), block);
+      await writeFile(path.join(out, `block-${n++}.sh`), block);
     }
   }
 }
 
-/** Runs the driver over a batch of workspaces. */
-export async function runDriver(
-  driver: string,
-  stubs: string,
-  dirs: string[],
-): Promise<void> {
-  await runOrFail('the process-check driver', driver, [stubs, ...dirs], {
+/** Runs the driver over a batch of workspaces, with nothing of the test runner's environment. */
+export async function runDriver(driver: string, dirs: string[]): Promise<void> {
+  await runOrFail('the process-check driver', driver, dirs, {
     cwd: path.dirname(driver),
-    env: process.env,
+    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' },
     timeoutMs: 120_000,
   });
 }
@@ -486,20 +505,10 @@ async function readOr(file: string, fallback: string): Promise<string> {
   }
 }
 
-/** The recorded calls of the stub tools during one step: each an argv with the tool first. */
-async function calls(out: string, step: string): Promise<string[][]> {
-  const raw = await readOr(path.join(out, `${step}.argv`), '');
-  const records: string[][] = [];
-  let current: string[] = [];
-  for (const part of raw.split('\0').slice(0, -1)) {
-    if (part === '\u001e') {
-      records.push(current);
-      current = [];
-    } else {
-      current.push(part);
-    }
-  }
-  return records;
+/** The stand-ins' calls during one step (the log the driver moved aside after it). */
+async function calls(out: string, step: string): Promise<StubCall[]> {
+  const file = path.join(out, `${step}.jsonl`);
+  return existsSync(file) ? readCalls(file) : [];
 }
 
 /** The expected arguments that the recorded argv does not hold verbatim. */
@@ -559,7 +568,7 @@ export async function processEscapes(
       'destroy confirmation',
       'a wrong confirmation was accepted',
     );
-  if ((await calls(out, 'refuse')).some(argv => argv[0] === 'dagger'))
+  if ((await calls(out, 'refuse')).some(call => call.tool === 'dagger'))
     fail(
       script.destroy,
       'destroy confirmation',
@@ -567,7 +576,7 @@ export async function processEscapes(
     );
   if (
     !destroyCallsDagger &&
-    (await calls(out, 'destroy')).some(argv => argv[0] === 'dagger')
+    (await calls(out, 'destroy')).some(call => call.tool === 'dagger')
   )
     fail(
       script.destroy,
@@ -582,18 +591,25 @@ export async function processEscapes(
       ] as const)
     : ([['deploy', 'deploy']] as const)) {
     const dagger = (await calls(out, step)).filter(
-      argv => argv[0] === 'dagger',
+      call => call.tool === 'dagger',
     );
     if (dagger.length !== 1) {
       fail(script[step], `${step} argv`, `dagger ran ${dagger.length} times`);
       continue;
     }
-    const missing = missingFrom(dagger[0], [...literal, verb]);
+    const missing = missingFrom(dagger[0].argv, [...literal, verb]);
     if (missing.length > 0)
       fail(
         script[step],
         `${step} argv`,
-        `missing ${JSON.stringify(missing)} in ${JSON.stringify(dagger[0]).slice(0, 400)}`,
+        `missing ${JSON.stringify(missing)} in ${JSON.stringify(dagger[0].argv).slice(0, 400)}`,
+      );
+    // The stand-in module took the call as the real one would (no refused flag, no ✗ Failed).
+    if (dagger[0].outcome !== 'ok')
+      fail(
+        script[step],
+        `${step} module`,
+        `the stand-in module answered ${dagger[0].outcome}: ${dagger[0].message}`,
       );
   }
 
@@ -609,17 +625,16 @@ export async function processEscapes(
           `exit ${await rc(step)}: ${await output(step)}`,
         );
     }
-    for (const argv of await calls(out, name)) {
-      const wantByTool: Record<string, string[]> = {
+    for (const call of await calls(out, name)) {
+      const wantByTool: Partial<Record<StubCall['tool'], string[]>> = {
         aws: ['--bucket', p.stateBucket!],
         op: ['--vault', p.vault!],
       };
-      const want = wantByTool[argv[0]] ?? [];
-      const missing = missingFrom(argv, want);
+      const missing = missingFrom(call.argv, wantByTool[call.tool] ?? []);
       if (missing.length > 0)
         fail(
           `${name} (Markdown shell block)`,
-          `${argv[0]} argv`,
+          `${call.tool} argv`,
           `missing ${JSON.stringify(missing)}`,
         );
     }

@@ -9,11 +9,13 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { AWS_CLI_PROGRAM, OP_CLI_PROGRAM } from './cloudClis';
 import { GLUE_MODULE_EPILOGUE, GLUE_MODULE_PROGRAM } from './glueModule';
 
 /**
  * Stub `dagger`, `vals` and `kcl` programs for running the rendered scripts and Makefiles
- * for real. `dagger` is the stand-in for unifi-cloudflare-glue v0.12.2 whose contract lives in
+ * for real, and `aws` and `op` for the shell blocks of the rendered Markdown (cloudClis.ts).
+ * `dagger` is the stand-in for unifi-cloudflare-glue v0.12.2 whose contract lives in
  * glueModule.ts; this file adds the call recording around it. They are bash scripts placed
  * first on PATH; each call appends one JSON line to a log: the argv, the working directory,
  * the NAMES of the environment variables that matter (never their values), and what the
@@ -22,8 +24,8 @@ import { GLUE_MODULE_EPILOGUE, GLUE_MODULE_PROGRAM } from './glueModule';
  * The log and control paths are baked into the scripts because `vals exec` (like the real
  * one) may start its command with an empty environment. Behaviour is controlled by env vars
  * (STUB_DAGGER_EXIT, STUB_DAGGER_SLEEP, STUB_GLUE_FAIL, STUB_VALS_EXIT, STUB_VALS_EVAL_EXIT,
- * STUB_KCL_EXIT) or, where the environment does not reach the stub, by files of the same
- * name in the control directory.
+ * STUB_KCL_EXIT, STUB_AWS_EXIT, STUB_OP_EXIT) or, where the environment does not reach the
+ * stub, by files of the same name in the control directory.
  */
 
 /** Every fake secret contains this marker, so "no secret in argv" is one substring check. */
@@ -52,7 +54,7 @@ export const RECORDED_ENV = [
 
 /** One recorded call. */
 export interface StubCall {
-  tool: 'dagger' | 'vals' | 'kcl';
+  tool: 'dagger' | 'vals' | 'kcl' | 'aws' | 'op';
   argv: string[];
   cwd: string;
   /** dagger: which of RECORDED_ENV were set. */
@@ -321,15 +323,19 @@ export interface StubControl {
   expectSecrets?: Record<string, string>;
   /** The stand-in module's Terraform fails (apply, destroy, plan, output), reported as main.py does. */
   glueFail?: boolean;
+  /** aws answers with a service error of this status after its argument and credential checks. */
+  awsExit?: number;
+  /** op fails after its argument and sign-in checks. */
+  opExit?: number;
 }
 
 /** The stub programs of one test file, in a temp directory. */
 export class Stubs {
   private constructor(
     readonly root: string,
-    /** dagger, vals and kcl. */
+    /** dagger, vals, kcl, aws and op. */
     readonly binDir: string,
-    /** dagger and vals only, for runs where kcl is not installed. */
+    /** All but kcl, for runs where kcl is not installed. */
     readonly binDirWithoutKcl: string,
     readonly logFile: string,
     readonly controlDir: string,
@@ -365,6 +371,12 @@ export class Stubs {
         GLUE_MODULE_EPILOGUE,
       vals: header(stubs.logFile, stubs.controlDir, 'vals') + VALS,
       kcl: header(stubs.logFile, stubs.controlDir, 'kcl') + KCL,
+      aws:
+        header(stubs.logFile, stubs.controlDir, 'aws (see cloudClis.ts)') +
+        AWS_CLI_PROGRAM,
+      op:
+        header(stubs.logFile, stubs.controlDir, 'op (see cloudClis.ts)') +
+        OP_CLI_PROGRAM,
     };
     for (const [name, text] of Object.entries(programs)) {
       for (const dir of name === 'kcl'
@@ -380,7 +392,9 @@ export class Stubs {
 
   /** The stub programs' sources, for shellcheck. */
   get programs(): string[] {
-    return ['dagger', 'vals', 'kcl'].map(name => path.join(this.binDir, name));
+    return ['dagger', 'vals', 'kcl', 'aws', 'op'].map(name =>
+      path.join(this.binDir, name),
+    );
   }
 
   /**
@@ -420,6 +434,8 @@ export class Stubs {
       STUB_VALS_EVAL_EXIT: control.valsEvalExit,
       STUB_KCL_EXIT: control.kclExit,
       STUB_GLUE_FAIL: control.glueFail ? 1 : undefined,
+      STUB_AWS_EXIT: control.awsExit,
+      STUB_OP_EXIT: control.opExit,
     };
     for (const [name, value] of Object.entries(files)) {
       if (value !== undefined)
@@ -443,13 +459,21 @@ export class Stubs {
   }
 
   /** The calls recorded since the last reset, in order. */
-  async calls(): Promise<StubCall[]> {
-    const text = await readFile(this.logFile, 'utf8');
-    return text
-      .split('\n')
-      .filter(line => line.trim() !== '')
-      .map(line => JSON.parse(line) as StubCall);
+  calls(): Promise<StubCall[]> {
+    return readCalls(this.logFile);
   }
+}
+
+/**
+ * The calls of a call log: the stubs' own, or a copy a driver script moved aside after each
+ * step (`mv "$log" step.jsonl`) to tell the steps of one command sequence apart.
+ */
+export async function readCalls(logFile: string): Promise<StubCall[]> {
+  const text = await readFile(logFile, 'utf8');
+  return text
+    .split('\n')
+    .filter(line => line.trim() !== '')
+    .map(line => JSON.parse(line) as StubCall);
 }
 
 /**

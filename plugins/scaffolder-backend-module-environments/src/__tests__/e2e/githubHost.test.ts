@@ -17,20 +17,14 @@ import {
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { run, runOrFail, userEnv } from '../../__testUtils__/processes';
+import { run, runOrFail } from '../../__testUtils__/processes';
 import { apiClient } from '../../__testUtils__/http';
+import { gitEnv } from '../../__testUtils__/taskBackend';
 
 jest.setTimeout(60_000);
 
 const TOKEN = 'ghp_host_test_token';
 const OTHER_TOKEN = 'ghp_other_user_token';
-
-const gitEnv = () =>
-  userEnv({
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-  });
 
 describe('the local GitHub-compatible host', () => {
   let host: GithubHost;

@@ -9,6 +9,7 @@ import {
 } from '../../__testUtils__/backend';
 import { catalogEntityPolicy } from '../../__testUtils__/catalogPolicy';
 import { canonicalValues } from '../../__testUtils__/values';
+import { withValue } from '../../__testUtils__/hostile/formAndModelVerdicts';
 
 jest.setTimeout(120_000);
 
@@ -99,29 +100,34 @@ describe('the templates through the real scaffolder REST API', () => {
       '{{ 7*7 }}',
       '${{ parameters.name }}',
     ];
-    const fields = [
-      'name',
-      'zoneName',
-      'unifiHost',
-      'deviceHostname',
-      'deviceMac',
-      'glueVersion',
+    const fields: [string, (string | number)[]][] = [
+      ['name', ['name']],
+      ['zoneName', ['zoneName']],
+      ['unifiHost', ['unifiHost']],
+      ['devices[0].hostname', ['devices', 0, 'hostname']],
+      ['devices[0].macAddresses[0]', ['devices', 0, 'macAddresses', 0]],
+      ['devices[0].aliases[0]', ['devices', 0, 'aliases', 0]],
+      ['devices[0].services[0].name', ['devices', 0, 'services', 0, 'name']],
+      ['glueVersion', ['glueVersion']],
     ];
-    for (const field of fields) {
+    for (const [field, at] of fields) {
       for (const value of hostile) {
         const { status, body } = await backend.request(
           'POST',
           '/api/scaffolder/v2/tasks',
           {
             templateRef: 'template:default/development-environment',
-            values: {
-              ...formValues(canonicalValues.development),
-              [field]: value,
-            },
+            values: withValue(
+              formValues(canonicalValues.development),
+              at,
+              value,
+            ),
           },
         );
         expect({ field, value, status }).toEqual({ field, value, status: 400 });
-        expect(JSON.stringify(body)).toContain(field);
+        expect(
+          (body.errors as { property: string }[]).map(e => e.property),
+        ).toContain(`instance.${field}`);
       }
     }
   });

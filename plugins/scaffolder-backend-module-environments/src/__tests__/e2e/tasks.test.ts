@@ -8,32 +8,25 @@
  * modes, on `main`; the entity is checked in the catalog, the task's links are followed, and a
  * second run with the same name must fail with a clear message and change nothing.
  */
-import {
-  githubIntegrations,
-  GithubHost,
-  startGithubHost,
-} from '@internal/github-host';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { runOrFail, userEnv } from '../../__testUtils__/processes';
 import { kitManifest } from '../../kits/manifest';
-import { catalogModuleLocalRepositories } from '../../module';
-import {
-  apiClient,
-  ApiClient,
-  TaskEvent,
-  taskOutput,
-} from '../../__testUtils__/http';
+import { apiClient, TaskEvent } from '../../__testUtils__/http';
 import {
   DryRunFile,
   EnvironmentName,
   loadExampleValues,
   loadTemplate,
-  startScaffolderBackend,
 } from '../../__testUtils__/backend';
+import {
+  git,
+  GITHUB_ORG,
+  GITHUB_TOKEN,
+  startTaskBackend,
+  TaskBackend,
+  taskLog,
+} from '../../__testUtils__/taskBackend';
 
 jest.setTimeout(180_000);
 
@@ -42,20 +35,8 @@ const ENVIRONMENTS: EnvironmentName[] = [
   'staging',
   'production',
 ];
-const TOKEN = `ghp_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-const BOT = 'scaffolder-bot';
-const ORG = 'acme';
 
 const exampleValues = loadExampleValues;
-
-const gitEnv = () =>
-  userEnv({
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-  });
-const git = (cwd: string, args: string[]) =>
-  runOrFail('git', 'git', args, { cwd, env: gitEnv() }).then(r => r.output);
 
 /** path -> { mode, content } of a commit, read with `git ls-tree` and `git cat-file`. */
 async function treeOf(repository: string, ref: string) {
@@ -100,16 +81,7 @@ async function expectedTree(
   );
 }
 
-function messages(events: TaskEvent[]): string {
-  return events
-    .map(
-      e =>
-        `[${e.body.stepId ?? e.type}${e.body.status ? ` ${e.body.status}` : ''}] ${e.body.message ?? ''}`,
-    )
-    .join('\n');
-}
-
-type Backend = Awaited<ReturnType<typeof startScaffolderBackend>>;
+type Backend = TaskBackend['backend'];
 
 /**
  * A second run with a taken name fails at the publish step with the publisher's own message, or
@@ -141,62 +113,41 @@ function expectRefusal(
 }
 
 describe('the templates through /v2/tasks to completion', () => {
-  let host: GithubHost;
+  let harness: TaskBackend;
+  let host: TaskBackend['host'];
   let backend: Backend;
-  let api: ApiClient;
+  let api: Backend;
   let scratch: string;
   let localRepositories: string;
 
   beforeAll(async () => {
-    scratch = await mkdtemp(path.join(os.tmpdir(), 'tasks-test-'));
-    localRepositories = path.join(scratch, 'local-repositories');
-    host = await startGithubHost({
-      root: path.join(scratch, 'github'),
-      accounts: [
-        { login: BOT, type: 'User', token: TOKEN },
-        { login: ORG, type: 'Organization', members: [BOT] },
-      ],
+    // The host as a GitHub Enterprise-style integration, and github.com sent to it as
+    // `npm start` does with LOCAL_GITHUB_HOST=1 (so the example values work verbatim).
+    harness = await startTaskBackend({
+      scratchPrefix: 'tasks-test-',
+      interceptGithubCom: true,
     });
-    backend = await startScaffolderBackend({
-      config: {
-        // The host as a GitHub Enterprise-style integration, and github.com sent to it as
-        // `npm start` does with LOCAL_GITHUB_HOST=1 (so the example values work verbatim).
-        integrations: {
-          github: githubIntegrations(host, TOKEN, { interceptGithubCom: true }),
-        },
-        unifiCloudflare: {
-          localPublisher: { enabled: true, directory: localRepositories },
-        },
-      },
-      // The catalog side of local publishing, as dev/index.ts adds it for npm start.
-      features: [catalogModuleLocalRepositories],
-    });
-    api = apiClient(backend.baseUrl);
-    await backend.templatesReady();
+    ({ host, backend, scratch, localRepositories } = harness);
+    api = backend;
   });
 
   afterAll(async () => {
-    await backend?.stop();
-    await host?.stop();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    await harness?.stop();
   });
 
   async function runTask(
     environment: EnvironmentName,
     values: Record<string, unknown>,
   ) {
-    const id = await api.createTask(
+    return harness.runTask(
       `template:default/${environment}-environment`,
       values,
     );
-    const task = await api.waitForTask(id, 120_000);
-    const events = await api.events(id);
-    return { task, events, output: taskOutput(events) };
   }
 
   /** The local GitHub host's REST API, as octokit calls it. */
   function githubApi() {
-    return apiClient(host.apiBaseUrl, TOKEN, { scheme: 'token' });
+    return apiClient(host.apiBaseUrl, GITHUB_TOKEN, { scheme: 'token' });
   }
 
   function entityEventually(ref: string) {
@@ -268,7 +219,7 @@ describe('the templates through /v2/tasks to completion', () => {
       const { task, events, output } = await runTask(environment, values);
       expect({
         status: task.status,
-        log: task.status === 'completed' ? '' : messages(events),
+        log: task.status === 'completed' ? '' : taskLog(events),
       }).toEqual({ status: 'completed', log: '' });
       const completedSteps = events
         .filter(e => e.body.status === 'completed' && e.body.stepId)
@@ -292,9 +243,9 @@ describe('the templates through /v2/tasks to completion', () => {
       });
 
       // The repository: a real clone over smart HTTP, main holds exactly the rendered files and modes.
-      const remoteUrl = `${host.baseUrl}/${ORG}/${values.name}.git`;
+      const remoteUrl = `${host.baseUrl}/${GITHUB_ORG}/${values.name}.git`;
       const cloned = await clone(
-        `http://x-access-token:${TOKEN}@${host.host}/${ORG}/${values.name}.git`,
+        `http://x-access-token:${GITHUB_TOKEN}@${host.host}/${GITHUB_ORG}/${values.name}.git`,
         path.join(scratch, `clone-${environment}`),
       );
       expect(
@@ -317,7 +268,7 @@ describe('the templates through /v2/tasks to completion', () => {
       // publish:github protected the default branch (its default), through the host's API.
       const protection = await githubApi().request(
         'GET',
-        `/repos/${ORG}/${values.name}/branches/main/protection`,
+        `/repos/${GITHUB_ORG}/${values.name}/branches/main/protection`,
       );
       expect(protection.status).toBe(200);
 
@@ -327,11 +278,11 @@ describe('the templates through /v2/tasks to completion', () => {
       const repoLink = links.find(l => l.title === 'Repository')!;
       expect(repoLink.url).toBe(remoteUrl);
       const page = await fetch(repoLink.url!, {
-        headers: { authorization: `token ${TOKEN}` },
+        headers: { authorization: `token ${GITHUB_TOKEN}` },
       });
       expect({ status: page.status, url: page.url }).toEqual({
         status: 200,
-        url: `${host.baseUrl}/${ORG}/${values.name}`,
+        url: `${host.baseUrl}/${GITHUB_ORG}/${values.name}`,
       });
       expect((await fetch(repoLink.url!)).status).toBe(404); // private, as on GitHub
       const entityRef = links.find(
@@ -345,7 +296,7 @@ describe('the templates through /v2/tasks to completion', () => {
       });
       // catalog:register resolves the file against repoContentsUrl (.../blob/main) with the GitHub
       // integration's resolveUrl, which writes tree/ (GitHub redirects it to blob/ for a file).
-      const location = `${host.baseUrl}/${ORG}/${values.name}/tree/main/catalog-info.yaml`;
+      const location = `${host.baseUrl}/${GITHUB_ORG}/${values.name}/tree/main/catalog-info.yaml`;
       expect(
         entity.metadata.annotations['backstage.io/managed-by-location'],
       ).toBe(`url:${location}`);
@@ -353,11 +304,11 @@ describe('the templates through /v2/tasks to completion', () => {
       const reads = host.requests.filter(
         r =>
           r.path ===
-          `/api/v3/repos/${ORG}/${values.name}/contents/catalog-info.yaml`,
+          `/api/v3/repos/${GITHUB_ORG}/${values.name}/contents/catalog-info.yaml`,
       );
       expect(reads.map(r => r.status)).toContain(200);
       const file = await fetch(location, {
-        headers: { authorization: `token ${TOKEN}` },
+        headers: { authorization: `token ${GITHUB_TOKEN}` },
       });
       expect({ status: file.status, url: file.url }).toEqual({
         status: 200,
@@ -378,7 +329,7 @@ describe('the templates through /v2/tasks to completion', () => {
         events,
         'publish',
         [
-          `Failed to create the Organization repository ${ORG}/${values.name}`,
+          `Failed to create the Organization repository ${GITHUB_ORG}/${values.name}`,
           'name already exists on this account',
         ],
         values.name,
@@ -415,7 +366,7 @@ describe('the templates through /v2/tasks to completion', () => {
       const { task, events, output } = await runTask(environment, localValues);
       expect({
         status: task.status,
-        log: task.status === 'completed' ? '' : messages(events),
+        log: task.status === 'completed' ? '' : taskLog(events),
       }).toEqual({ status: 'completed', log: '' });
       expect(
         events.some(
@@ -478,19 +429,19 @@ describe('the templates through /v2/tasks to completion', () => {
     const values = {
       ...example,
       name,
-      repoUrl: `github.com?owner=${ORG}&repo=${name}`,
+      repoUrl: `github.com?owner=${GITHUB_ORG}&repo=${name}`,
     };
     const { task, events, output } = await runTask('development', values);
     expect({
       status: task.status,
-      log: task.status === 'completed' ? '' : messages(events),
+      log: task.status === 'completed' ? '' : taskLog(events),
     }).toEqual({ status: 'completed', log: '' });
     expect(output.links.find((l: any) => l.title === 'Repository').url).toBe(
-      `${host.baseUrl}/${ORG}/${name}.git`,
+      `${host.baseUrl}/${GITHUB_ORG}/${name}.git`,
     );
     expect(
       (
-        await git(host.repositoryPath(ORG, name), [
+        await git(host.repositoryPath(GITHUB_ORG, name), [
           'ls-tree',
           '--name-only',
           'main',
@@ -510,7 +461,7 @@ describe('the templates through /v2/tasks to completion', () => {
     };
     const { task, events } = await runTask('development', values);
     expect(task.status).toBe('failed');
-    expect(messages(events)).toMatch(/\[publish failed\][^\n]*Not Found/);
+    expect(taskLog(events)).toMatch(/\[publish failed\][^\n]*Not Found/);
     const listing = await githubApi().request(
       'GET',
       '/repos/nobody-here/no-such-owner-env',

@@ -319,11 +319,13 @@ describe('issue 18 through the real backend', () => {
       ['homelab-dns2b', '0x10'],
     ])(
       'name %s, device %s: the production dry-run passes the secrets check',
-      async (name, deviceHostname) => {
+      async (name, hostname) => {
+        const values = formValues(canonicalValues.production) as Json;
+        const [first, ...others] = values.devices as Json[];
         const response = await backend.dryRun(templates.production, {
-          ...formValues(canonicalValues.production),
+          ...values,
           name,
-          deviceHostname,
+          devices: [{ ...first, hostname }, ...others],
         });
         expect({
           status: response.status,
@@ -613,12 +615,21 @@ describe('issue 18 through the real backend', () => {
         v => withOwnKey(v, 'constructor', { polluted: 1 }),
       ],
       [
+        '__proto__ in a device',
+        v => withOwnKey(v.devices[0], '__proto__', { polluted: 1 }),
+      ],
+      [
+        'constructor in a device',
+        v => withOwnKey(v.devices[0], 'constructor', { polluted: 1 }),
+      ],
+      [
         '__proto__ in a service',
-        v => withOwnKey(v.services[0], '__proto__', { polluted: 1 }),
+        v => withOwnKey(v.devices[0].services[0], '__proto__', { polluted: 1 }),
       ],
       [
         'constructor in a service',
-        v => withOwnKey(v.services[0], 'constructor', { polluted: 1 }),
+        v =>
+          withOwnKey(v.devices[0].services[0], 'constructor', { polluted: 1 }),
       ],
       [
         'constructor in repoUrl',
@@ -626,8 +637,12 @@ describe('issue 18 through the real backend', () => {
       ],
       ['an unused value nested 300 deep', v => (v.unused = deepValue(300))],
       [
+        'a value nested 300 deep in a device',
+        v => (v.devices[0].extra = deepValue(300)),
+      ],
+      [
         'a value nested 300 deep in a service',
-        v => (v.services[0].extra = deepValue(300)),
+        v => (v.devices[0].services[0].extra = deepValue(300)),
       ],
       ['a misspelt field', v => (v.zonename = 'example.com')],
     ];
@@ -701,12 +716,17 @@ describe('issue 18 through the real backend', () => {
           environment,
           allowed: [...pages[0].propertyNames.enum].sort(),
         }).toEqual({ environment, allowed: [...declared].sort() });
-        const services = pages
-          .flatMap(p => Object.values<Json>(p.properties ?? {}))
-          .find(s => s.type === 'array')!;
-        expect([...services.items.propertyNames.enum].sort()).toEqual(
-          Object.keys(services.items.properties).sort(),
-        );
+        // The objects inside the form (a device, a service) have allowlists of their own.
+        const devices = pages.find(p => p.properties?.devices)!.properties
+          .devices as Json;
+        for (const items of [
+          devices.items,
+          devices.items.properties.services.items,
+        ]) {
+          expect([...items.propertyNames.enum].sort()).toEqual(
+            Object.keys(items.properties).sort(),
+          );
+        }
       }
     });
   });
@@ -714,8 +734,17 @@ describe('issue 18 through the real backend', () => {
   describe('9. error text', () => {
     it('a task log shows our InputError as a message, without a stack trace or host paths', async () => {
       const values = formValues(canonicalValues.development) as Json;
-      values.services = [
-        { ...values.services[0], publicHostname: 'media.elsewhere.example' },
+      const [device, ...devices] = values.devices as Json[];
+      const [service, ...services] = device.services as Json[];
+      values.devices = [
+        {
+          ...device,
+          services: [
+            { ...service, publicHostname: 'media.elsewhere.example' },
+            ...services,
+          ],
+        },
+        ...devices,
       ];
       const { task, events } = await runTask(
         'template:default/development-environment',
@@ -724,7 +753,7 @@ describe('issue 18 through the real backend', () => {
       expect(task.status).toBe('failed');
       const text = failure(events);
       expect(text).toMatch(
-        /^InputError: The environment parameters have 1 problem\(s\):\n- services\[0\]\.publicHostname must lie inside the zone/,
+        /^InputError: The environment parameters have 1 problem\(s\):\n- devices\[0\]\.services\[0\]\.publicHostname must lie inside the zone/,
       );
       expect(text).not.toMatch(/\n\s+at /);
       expect(text).not.toContain(REPO_ROOT);

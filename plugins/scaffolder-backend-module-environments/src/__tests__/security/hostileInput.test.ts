@@ -3,13 +3,16 @@
  *
  * Every value of the hostile corpus goes into every text field of every template through
  * three doors of one real scaffolder backend:
- * 1. `POST /v2/tasks`: the scaffolder's JSON Schema check of the form (400 naming the field, or 201);
+ * 1. `POST /v2/tasks`: the scaffolder's JSON Schema check of the form (400 naming the field, or
+ *    201). The fields JSON Schema checks on their own share one request per page and value
+ *    (formBatches); the answer is split back into one verdict per field, and a sample is asked
+ *    again one field at a time to show the split gives the same verdicts;
  * 2. the render action's model, fed the input the template's render step builds: the same
  *    verdict, or a stricter one for the listed reasons (rules JSON Schema cannot express);
  * 3. whatever both accept goes through `POST /v2/dry-run` and must come out inert: the kit's
  *    files only, YAML that parses back to the value with the twin's structure, Markdown with the
  *    twin's structure, template syntax verbatim, and scripts and Makefiles that hand the value
- *    to stub tools literally.
+ *    literally to the stand-ins of src/__testUtils__/standIns (run while the dry-runs go on).
  *
  * Set HOSTILE_CORPUS_SUMMARY=/some/file.json to get the counts written there.
  */
@@ -38,6 +41,8 @@ import {
   show,
 } from '../../__testUtils__/hostile/corpus';
 import {
+  batchVerdicts,
+  formBatches,
   FormVerdict,
   ModelVerdict,
   modelVerdict,
@@ -53,7 +58,7 @@ import {
   executableTextDiffers,
   InertCase,
   kitVersion,
-  prepareStubs,
+  prepareDriver,
   processEscapes,
   renderLocally,
   runDriver,
@@ -74,10 +79,11 @@ const IDENTIFIER_PREFERENCE = [
   'glueVersion',
   'cloudflareAccountId',
   'internalDomain',
-  'deviceHostname',
-  'deviceMac',
-  'services[0].name',
-  'services[0].publicHostname',
+  'devices[0].hostname',
+  'devices[0].macAddresses[0]',
+  'devices[0].aliases[0]',
+  'devices[0].services[0].name',
+  'devices[0].services[0].publicHostname',
   'owner',
   'system',
   'stateBucket',
@@ -101,6 +107,7 @@ const BENIGN: Record<string, string> = {
   cloudflareItem: 'cloudflare',
   unifiItem: 'unifi',
   stateItem: 'terraform-state',
+  'devices[0].aliases[0]': 'twin-alias',
 };
 
 /**
@@ -122,7 +129,8 @@ const MODEL_STRICTER: {
     reason:
       'a public hostname must lie inside the Cloudflare zone (cross-field: the model names the public hostname)',
     applies: (field, message) =>
-      (field === 'services[0].publicHostname' || field === 'zoneName') &&
+      (field === 'devices[0].services[0].publicHostname' ||
+        field === 'zoneName') &&
       /must lie inside the zone/.test(message),
   },
   {
@@ -139,9 +147,16 @@ const MODEL_STRICTER: {
   },
   {
     reason:
-      'a service object has no other keys (the form items allow additional properties)',
+      'a device or service object has no other keys (the form items allow additional properties)',
     applies: (field, message) =>
-      field.startsWith('services[0]') && /unknown field/.test(message),
+      field.startsWith('devices[0]') && /unknown field/.test(message),
+  },
+  {
+    reason:
+      'device hostnames, aliases and service names are unique across the environment, and so are MAC addresses and public hostnames (cross-field: the model names the later of the two entries)',
+    applies: (field, message) =>
+      field.startsWith('devices[0]') &&
+      /^repeats the (?:name|MAC address|public hostname) /.test(message),
   },
   {
     reason:
@@ -197,6 +212,10 @@ describe('hostile input through the three doors of the real scaffolder', () => {
   const statuses: number[] = [];
   let version = '';
   let workRoot = '';
+  /** Renders of twin inputs, by environment and input. */
+  const twins = new Map<string, Promise<Map<string, string>>>();
+  let door1Requests = 0;
+  let door1Splits = 0;
   const timings: Record<string, number> = {};
 
   beforeAll(async () => {
@@ -212,43 +231,93 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     await backend.templatesReady();
     timings.boot = Date.now() - started;
 
-    // Doors 1 and 2 for every (template, text field, value).
+    // Doors 1 and 2 for every (template, text field, value): door 1 one request per batch of
+    // fields (formBatches), door 2 in-process for each field alone.
     const started2 = Date.now();
     const jobs = ENVIRONMENTS.flatMap(environment =>
-      fields[environment].flatMap(field =>
+      formBatches(templates[environment], fields[environment]).flatMap(batch =>
         hostileCorpus.map((value, valueIndex) => ({
           environment,
-          field,
+          batch,
           value,
           valueIndex,
         })),
       ),
     );
     const results = await mapLimit(jobs, 6, async job => {
-      const values = withValue(
-        formValues(canonicalValues[job.environment]),
-        job.field.path,
+      const verdicts = await formVerdicts(
+        job.environment,
+        job.batch,
         job.value.value,
       );
-      const response = await backend.request(
-        'POST',
-        '/api/scaffolder/v2/tasks',
-        {
-          templateRef: `template:default/${job.environment}-environment`,
-          values,
-        },
-      );
-      // No task worker runs (see ./backend.ts): an accepted task just stays queued.
-      const form = formVerdict(job.field.field, response);
-      const model = modelVerdict(
-        job.field.field,
-        renderStepInput(templates[job.environment], values),
-      );
-      return { ...job, form, model };
+      return job.batch.map((field, i) => {
+        const values = withValue(
+          formValues(canonicalValues[job.environment]),
+          field.path,
+          job.value.value,
+        );
+        const model = modelVerdict(
+          field.field,
+          renderStepInput(templates[job.environment], values),
+        );
+        return {
+          environment: job.environment,
+          field,
+          value: job.value,
+          valueIndex: job.valueIndex,
+          form: verdicts[i],
+          model,
+        };
+      });
     });
-    pairs.push(...results);
+    pairs.push(...results.flat());
     timings.doors12 = Date.now() - started2;
+    timings.door1Requests = door1Requests;
+    timings.door1BatchesAskedAgainFieldByField = door1Splits;
   });
+
+  /** `POST /v2/tasks` for a template with these form values; every status is kept for the 5xx check. */
+  async function postTask(environment: Environment, values: Json) {
+    door1Requests++;
+    const response = await backend.request('POST', '/api/scaffolder/v2/tasks', {
+      templateRef: `template:default/${environment}-environment`,
+      values,
+    });
+    // No task worker runs (see ./backend.ts): an accepted task just stays queued.
+    statuses.push(response.status);
+    return response;
+  }
+
+  /**
+   * Door 1 for a batch of fields holding the same value: one request, split into one verdict per
+   * field (batchVerdicts); when the answer cannot be split, one request per field.
+   */
+  async function formVerdicts(
+    environment: Environment,
+    batch: TextField[],
+    value: unknown,
+  ): Promise<FormVerdict[]> {
+    let values = formValues(canonicalValues[environment]) as Json;
+    for (const field of batch) values = withValue(values, field.path, value);
+    const split = batchVerdicts(batch, await postTask(environment, values));
+    if (split) return split;
+    door1Splits++;
+    return Promise.all(
+      batch.map(async field =>
+        formVerdict(
+          field.field,
+          await postTask(
+            environment,
+            withValue(
+              formValues(canonicalValues[environment]),
+              field.path,
+              value,
+            ),
+          ),
+        ),
+      ),
+    );
+  }
 
   afterAll(async () => {
     await backend?.stop();
@@ -362,8 +431,11 @@ describe('hostile input through the three doors of the real scaffolder', () => {
           'description',
           'owner',
           'zoneName',
-          'services[0].name',
-          'services[0].publicHostname',
+          'devices[0].hostname',
+          'devices[0].macAddresses[0]',
+          'devices[0].aliases[0]',
+          'devices[0].services[0].name',
+          'devices[0].services[0].publicHostname',
           'repoUrl',
         ]),
       );
@@ -390,6 +462,44 @@ describe('hostile input through the three doors of the real scaffolder', () => {
           `${p.environment} ${p.field.field} ${p.value.label}: ${p.form.status} ${p.form.messages.join(' | ').slice(0, 200)}`,
       );
     expect(wrong).toEqual([]);
+  });
+
+  it('door 1: a verdict split from a shared request is the answer to the field alone (first value of each family, each family in one template)', async () => {
+    const families = [...new Set(hostileCorpus.map(v => v.family))];
+    const sample = pairs.filter(
+      p =>
+        p.form.sharedWith !== undefined &&
+        hostileCorpus.findIndex(v => v.family === p.value.family) ===
+          p.valueIndex &&
+        ENVIRONMENTS.indexOf(p.environment) ===
+          families.indexOf(p.value.family) % ENVIRONMENTS.length,
+    );
+    expect(sample.length).toBeGreaterThan(families.length);
+    const differ = (
+      await mapLimit(sample, 6, async p => {
+        const alone = formVerdict(
+          p.field.field,
+          await postTask(
+            p.environment,
+            withValue(
+              formValues(canonicalValues[p.environment]),
+              p.field.path,
+              p.value.value,
+            ),
+          ),
+        );
+        const same =
+          alone.status === p.form.status &&
+          alone.namesField === p.form.namesField &&
+          alone.viaDependency === p.form.viaDependency;
+        return same
+          ? []
+          : [
+              `${p.environment} ${p.field.field} ${p.value.label}: alone ${alone.status} ${alone.messages.join(' | ').slice(0, 120)}; shared with ${p.form.sharedWith!.join(',')} ${p.form.status} ${p.form.messages.join(' | ').slice(0, 120)}`,
+            ];
+      })
+    ).flat();
+    expect(differ).toEqual([]);
   });
 
   it('door 2: the model rejects naming the field, never accepts what the form rejects, and is stricter only for the listed reasons', () => {
@@ -574,11 +684,19 @@ describe('hostile input through the three doors of the real scaffolder', () => {
       templates[environment],
       twinValues(environment, values, hostileFields, value),
     );
-    const twin = await renderLocally(
-      twinInput,
-      `template:default/${environment}-environment`,
-      version,
-    );
+    // Twins repeat: every value put into the same fields has the same benign twin. The render
+    // is a function of its input, so each distinct twin is rendered once.
+    const twinKey = JSON.stringify([environment, twinInput]);
+    if (!twins.has(twinKey))
+      twins.set(
+        twinKey,
+        renderLocally(
+          twinInput,
+          `template:default/${environment}-environment`,
+          version,
+        ),
+      );
+    const twin = await twins.get(twinKey)!;
     outcome.case = {
       environment,
       fields: hostileFields.map(f => f.field),
@@ -672,24 +790,68 @@ describe('hostile input through the three doors of the real scaffolder', () => {
 
   it('door 3: every accepted value renders inert through the real dry-run', async () => {
     const started = Date.now();
+    // Scripts, Makefiles and Markdown shell blocks run against the stand-ins, in batches of ten
+    // workspaces on two lanes, wherever the hostile value reached them (where they equal the
+    // twin's, running them proves nothing about the value; the static checks below prove them
+    // byte-identical). They run in child processes while the dry-runs go on in this one.
+    const driver = await prepareDriver(workRoot);
+    const executed: { outcome: DryRunOutcome; dir: string }[] = [];
+    const lanes = [Promise.resolve(), Promise.resolve()];
+    const driverFailures: unknown[] = [];
+    let pending: string[] = [];
+    let launched = 0;
+    const launch = () => {
+      if (pending.length === 0) return;
+      const dirs = pending;
+      pending = [];
+      const lane = launched++ % lanes.length;
+      lanes[lane] = lanes[lane]
+        .then(() => runDriver(driver, dirs))
+        .catch(error => {
+          driverFailures.push(error);
+        });
+    };
+    const processLater = async (outcome: DryRunOutcome) => {
+      if (!outcome.case || !executableTextDiffers(outcome.case)) return;
+      const dir = path.join(workRoot, `w${executed.length}`);
+      executed.push({ outcome, dir });
+      await writeWorkspace(dir, outcome.case);
+      pending.push(dir);
+      if (pending.length === 10) launch();
+    };
+    const dryRunAndQueue = async (
+      environment: Environment,
+      valueIndex: number,
+      hostileFields: TextField[],
+    ) => {
+      const outcome = await dryRun(environment, valueIndex, hostileFields);
+      await processLater(outcome);
+      return outcome;
+    };
+
     const planned = plan();
     const outcomes = await mapLimit(planned, 4, p =>
-      dryRun(p.environment, p.valueIndex, p.fields),
+      dryRunAndQueue(p.environment, p.valueIndex, p.fields),
     );
     // A production dry-run the secrets validator refuses is tried again in development for
     // its free-text part, so the value is still seen rendered.
-    for (const outcome of [...outcomes]) {
-      if (outcome.case || outcome.environment !== 'production') continue;
+    const retries = outcomes.flatMap(outcome => {
+      if (outcome.case || outcome.environment !== 'production') return [];
       const freeText = fields.development.filter(
         f => outcome.fields.includes(f.field) && FREE_TEXT.includes(f.field),
       );
-      if (freeText.length > 0)
-        outcomes.push(
-          await dryRun('development', outcome.valueIndex, freeText),
-        );
-    }
+      return freeText.length > 0
+        ? [{ valueIndex: outcome.valueIndex, freeText }]
+        : [];
+    });
+    outcomes.push(
+      ...(await mapLimit(retries, 4, r =>
+        dryRunAndQueue('development', r.valueIndex, r.freeText),
+      )),
+    );
     dryRuns.push(...outcomes);
     timings.dryRuns = Date.now() - started;
+    timings.twinRenders = twins.size;
 
     // Refusals at door 3 are allowed only from production's secrets-layout validator, which
     // checks every rendered file for plaintext secrets and foreign vals providers.
@@ -721,22 +883,14 @@ describe('hostile input through the three doors of the real scaffolder', () => {
           fields: o.fields.join(','),
         });
     }
-    // Scripts, Makefiles and Markdown shell blocks run against stub tools, in batches, wherever
-    // the hostile value reached them (where they equal the twin's, running them proves nothing
-    // about the value; the static checks above already proved them byte-identical).
-    const { stubs, driver } = await prepareStubs(workRoot);
-    const executed = rendered.filter(o => executableTextDiffers(o.case!));
-    const dirs = executed.map((_, i) => path.join(workRoot, `w${i}`));
-    await Promise.all(executed.map((o, i) => writeWorkspace(dirs[i], o.case!)));
-    const batches: string[][] = [];
-    for (let i = 0; i < dirs.length; i += 10)
-      batches.push(dirs.slice(i, i + 10));
-    await mapLimit(batches, 2, batch => runDriver(driver, stubs, batch));
+    launch();
+    await Promise.all(lanes);
+    if (driverFailures.length > 0) throw driverFailures[0];
     timings.processCheckedWorkspaces = executed.length;
     await Promise.all(
-      executed.map(async (o, i) => {
+      executed.map(async ({ outcome: o, dir }) => {
         const moduleRef = `${UPSTREAM_MODULE}@${o.case!.parameters.glueVersion}`;
-        for (const e of await processEscapes(dirs[i], o.case!, moduleRef)) {
+        for (const e of await processEscapes(dir, o.case!, moduleRef)) {
           escapes.push({
             ...e,
             value: hostileCorpus[o.valueIndex].label,
@@ -746,7 +900,7 @@ describe('hostile input through the three doors of the real scaffolder', () => {
         }
       }),
     );
-    timings.processChecks = Date.now() - started2;
+    timings.staticAndRemainingProcessChecks = Date.now() - started2;
 
     // Our action logs one line, naming the environment and the (validated) name, nothing else.
     const badLogs = rendered.filter(
@@ -832,16 +986,31 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     expect(leaks).toEqual([]);
   });
 
-  it('keys __proto__ and constructor in the form values or a service object: refused with 400, polluting nothing', async () => {
+  /** The object of the form values a test puts an undeclared key into, and the model's name for it. */
+  function objectIn(
+    values: Json,
+    where: 'values' | 'device' | 'service',
+  ): { target: Json; field: string } {
+    const device = (values.devices as Json[])[0];
+    if (where === 'device') return { target: device, field: 'devices[0]' };
+    if (where === 'service')
+      return {
+        target: (device.services as Json[])[0],
+        field: 'devices[0].services[0]',
+      };
+    return { target: values, field: '' };
+  }
+
+  it('keys __proto__ and constructor in the form values, a device or a service object: refused with 400, polluting nothing', async () => {
     const problems: string[] = [];
     for (const environment of ENVIRONMENTS) {
       for (const key of prototypeKeys) {
-        for (const where of ['values', 'service'] as const) {
+        for (const where of ['values', 'device', 'service'] as const) {
           const values = JSON.parse(
             JSON.stringify(formValues(canonicalValues[environment])),
           ) as Json;
-          if (where === 'values') withOwnKey(values, key, pollutingValue);
-          else withOwnKey((values.services as Json[])[0], key, pollutingValue);
+          const { target, field } = objectIn(values, where);
+          withOwnKey(target, key, pollutingValue);
           const label = `${environment} ${key} in ${where}`;
 
           const answer = await backend.request(
@@ -853,7 +1022,7 @@ describe('hostile input through the three doors of the real scaffolder', () => {
             },
           );
           const model = modelVerdict(
-            'services[0]',
+            field,
             renderStepInput(templates[environment], values),
           );
           const response = await backend.dryRun(templates[environment], values);
@@ -869,7 +1038,7 @@ describe('hostile input through the three doors of the real scaffolder', () => {
           // The templates declare every key they take (propertyNames): anything else is 400 at the form.
           if (answer.status !== 400)
             problems.push(`${label}: /v2/tasks answered ${answer.status}`);
-          if (where === 'service' && (model.accepted || !model.namesField))
+          if (where !== 'values' && (model.accepted || !model.namesField))
             problems.push(
               `${label}: the model ${JSON.stringify(model.problems)}`,
             );
@@ -909,16 +1078,19 @@ describe('hostile input through the three doors of the real scaffolder', () => {
     expect(Object.keys(Object.prototype)).toEqual([]);
   });
 
-  it('values nested 300 deep, unused or inside a service: 400 from both /v2/tasks and /v2/dry-run', async () => {
+  it('values nested 300 deep, unused or inside a device or a service: 400 from both /v2/tasks and /v2/dry-run', async () => {
     const problems: string[] = [];
     for (const environment of ENVIRONMENTS) {
       for (const as of ['array', 'object'] as const) {
-        for (const where of ['values', 'service'] as const) {
+        for (const where of ['values', 'device', 'service'] as const) {
           const values = JSON.parse(
             JSON.stringify(formValues(canonicalValues[environment])),
           ) as Json;
-          if (where === 'values') values.unused = deeplyNested(300, as);
-          else (values.services as Json[])[0].extra = deeplyNested(300, as);
+          const { target } = objectIn(values, where);
+          target[where === 'values' ? 'unused' : 'extra'] = deeplyNested(
+            300,
+            as,
+          );
           const answer = await backend.request(
             'POST',
             '/api/scaffolder/v2/tasks',

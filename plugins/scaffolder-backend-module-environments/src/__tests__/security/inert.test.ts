@@ -13,7 +13,7 @@ import { Environment, parseParameters } from '../../parameters/model';
 import { canonicalValues } from '../../__testUtils__/values';
 import {
   InertCase,
-  prepareStubs,
+  prepareDriver,
   processEscapes,
   renderLocally,
   runDriver,
@@ -142,7 +142,7 @@ describe('door 3 notices an escape', () => {
     ).toEqual(expect.arrayContaining(['file list', 'path']));
   });
 
-  describe('with the stub tools', () => {
+  describe('with the stand-ins of standIns/', () => {
     let root = '';
     beforeAll(async () => {
       root = await mkdtemp(path.join(os.tmpdir(), 'inert-controls-'));
@@ -152,10 +152,10 @@ describe('door 3 notices an escape', () => {
     });
 
     async function run(c: InertCase, name: string) {
-      const { stubs, driver } = await prepareStubs(root);
+      const driver = await prepareDriver(root);
       const dir = path.join(root, name);
       await writeWorkspace(dir, c);
-      await runDriver(driver, stubs, [dir]);
+      await runDriver(driver, [dir]);
       return processEscapes(
         dir,
         c,
@@ -203,6 +203,32 @@ describe('door 3 notices an escape', () => {
       expect(escapes.map(e => e.check)).toEqual(
         expect.arrayContaining(['deploy argv', 'destroy argv']),
       );
+    });
+
+    it('notices a dagger call the stand-in module refuses', async () => {
+      const c = await inertCase('staging');
+      const escapes = await run(
+        broken(c, 'Makefile', t =>
+          t.replace('--zone-name=$(ZONE_NAME)', '--zone=$(ZONE_NAME)'),
+        ),
+        'staging-refused',
+      );
+      expect(escapes.map(e => e.check)).toEqual(
+        expect.arrayContaining(['deploy module', 'deploy']),
+      );
+    });
+
+    it('notices a Markdown shell block whose command the stand-in refuses', async () => {
+      const c = await inertCase('production');
+      const escapes = await run(
+        broken(c, 'SECRETS.md', t =>
+          t.replace('op item create --vault', 'op item create --vault-id'),
+        ),
+        'production-block',
+      );
+      expect(
+        escapes.filter(e => e.file.endsWith('(Markdown shell block)')),
+      ).not.toEqual([]);
     });
 
     it('notices a destroy confirmation that accepts the wrong answer', async () => {

@@ -71,6 +71,8 @@ for (const [name, example] of Object.entries(spec.examples)) {
 }
 const out = line => fs.writeSync(1, line + '\n');
 let ops = 0;
+const firstDevice = spec.base.devices[0];
+const firstService = firstDevice.services[0];
 function run(id, fn) {
   out('S ' + id);
   const t = process.hrtime.bigint();
@@ -99,8 +101,15 @@ for (const [iname, input] of Object.entries(inputs)) {
   for (const field of spec.stringFields) {
     run('parseParameters ' + field + ' ' + iname, () => model.parseParameters({ ...spec.base, [field]: input }));
   }
-  run('parseParameters services[0].name ' + iname, () => model.parseParameters({ ...spec.base, services: [{ ...spec.base.services[0], name: input }] }));
-  run('parseParameters services[0].publicHostname ' + iname, () => model.parseParameters({ ...spec.base, services: [{ ...spec.base.services[0], publicHostname: input }] }));
+  for (const [field, device] of Object.entries({
+    hostname: { hostname: input },
+    'macAddresses[0]': { macAddresses: [input] },
+    'aliases[0]': { aliases: [input] },
+    'services[0].name': { services: [{ ...firstService, name: input }] },
+    'services[0].publicHostname': { services: [{ ...firstService, publicHostname: input }] },
+  })) {
+    run('parseParameters devices[0].' + field + ' ' + iname, () => model.parseParameters({ ...spec.base, devices: [{ ...firstDevice, ...device }, ...spec.base.devices.slice(1)] }));
+  }
 }
 out('END ' + ops);
 `;
