@@ -3,7 +3,7 @@
  *
  * This file is the package's whole public surface. report.api.md records it (Backstage's API
  * report: `npm run api-reports` at the repository root rewrites it, CI's `--ci` run fails on a
- * difference), and src/__tests__/install/install.test.ts checks the packed package's runtime
+ * difference), and tests/install/install.test.ts checks the packed package's runtime
  * exports against it.
  *
  * @packageDocumentation

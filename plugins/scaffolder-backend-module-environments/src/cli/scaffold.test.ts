@@ -169,7 +169,7 @@ describe('npm run scaffold', () => {
       expect(errors()).not.toContain(secret);
     });
 
-    // Sending BACKSTAGE_TOKEN to --url needs a backend: src/__tests__/cli/inProcess.test.ts.
+    // Sending BACKSTAGE_TOKEN to --url needs a backend: tests/cli/inProcess.test.ts.
 
     it('checks a locally published repository in-process, where local publishing is off', async () => {
       const out = path.join(dir.path, 'local');

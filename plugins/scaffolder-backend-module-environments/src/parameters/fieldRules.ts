@@ -46,7 +46,7 @@ export const rules = {
     // The class is every code point that is Cc, Cf, Zl, Zp or Default_Ignorable_Code_Point
     // (Unicode 17, as Node 20 knows it), U+2800 BRAILLE PATTERN BLANK and the surrogates, as
     // explicit ranges: the form and the model read the same text whatever Unicode version a
-    // browser has. src/__tests__/security/unicodeRanges.test.ts checks it against the properties.
+    // browser has. tests/security/unicodeRanges.test.ts checks it against the properties.
     pattern:
       '^(?!.*ref\\+)[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u115f-\\u1160\\u17b4-\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u2800\\u3164\\ud800-\\udfff\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff0-\\ufffb\\u{110BD}\\u{110CD}\\u{13430}-\\u{1343F}\\u{1BCA0}-\\u{1BCA3}\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E0FFF}]*$',
     maxLength: 200,

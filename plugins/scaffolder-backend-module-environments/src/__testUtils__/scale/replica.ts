@@ -1,5 +1,5 @@
 /*
- * One backend replica for the scale tests (src/__tests__/scale/replicas.test.ts), run as its own process:
+ * One backend replica for the scale tests (tests/scale/replicas.test.ts), run as its own process:
  *
  *   node --require @backstage/cli/config/nodeTransform.cjs src/__testUtils__/scale/replica.ts \
  *     --config ../../app-config.production.yaml --config <test overrides>.yaml

@@ -7,7 +7,7 @@ import { release020 } from './v0_2_0';
  * Releasing version X: copy kits/ to kits-releases/X/ (`git archive` of the release commit), and
  * the context, filters, manifest and references the kits need to src/upgrade/releases/vX/, with
  * a frozen type of the parameters they read (never today's parameter model, which moves on), add
- * it here, and add its golden files (src/__tests__/upgrade/releaseGolden.ts run against the
+ * it here, and add its golden files (tests/upgrade/releaseGolden.ts run against the
  * released tree). A release that changes the answers' shape also records a migration
  * (src/upgrade/migrations.ts).
  */
