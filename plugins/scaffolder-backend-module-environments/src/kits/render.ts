@@ -11,6 +11,29 @@ import {
 import { buildContext, KitContext, TemplateIdentity } from './context';
 import { KitRenderer, RenderedFile } from './engine';
 
+/**
+ * The render step's input with `values` (the form's values at once, `${{ parameters }}`)
+ * spread under the fields given by name. One expression instead of one per field: the
+ * scaffolder renders a step's input up to three times in a dry run (its log, the run, and again
+ * without secrets), each field expression parsed every time.
+ */
+export function mergeFormValues(input: Record<string, unknown>): unknown {
+  const { values, ...fields } = input;
+  if (values === undefined) return input;
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    throw new InputError(
+      `values must be the form's values as an object, for example "values: \${{ parameters }}"; got ${values === null ? 'null' : typeof values}`,
+    );
+  }
+  const merged: Record<string, unknown> = { ...values, ...fields };
+  // The form keeps a DynamoDB table typed before the switch to the lockfile; it is not asked
+  // for then, so it is not passed on (the step's own dynamodbTable expression did the same).
+  if (merged.locking === 'lockfile' && !('dynamodbTable' in fields)) {
+    delete merged.dynamodbTable;
+  }
+  return merged;
+}
+
 /** What one render of an environment produced: the files (with modes) and what they were made from. */
 export interface EnvironmentRender {
   /** The validated parameters the files were rendered from. */
@@ -45,7 +68,11 @@ export function renderEnvironment(
   kits: Kits,
   templateName?: string,
 ): EnvironmentRender {
-  const parsed = parseParameters(input);
+  const parsed = parseParameters(
+    input !== null && typeof input === 'object' && !Array.isArray(input)
+      ? mergeFormValues(input as Record<string, unknown>)
+      : input,
+  );
   if (!parsed.success) {
     throw new InputError(describeProblems(parsed.problems));
   }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Schema, validate } from 'jsonschema';
 import { parse } from 'yaml';
 import { canonicalValues } from '../__testUtils__/values';
+import { mergeFormValues } from '../kits/render';
 import {
   ALIASES_MAX_MESSAGE,
   DEVICES_MAX_MESSAGE,
@@ -1514,46 +1515,32 @@ describe('template forms', () => {
         });
       });
 
-      it('passes the render action only keys the model accepts, each from its own form field', () => {
-        const input: Json = render.input;
-        expect(input.environment).toBe(environment);
+      it('passes the render action its environment and every form value at once', () => {
+        expect(render.input).toEqual({
+          environment,
+          values: '${{ parameters }}',
+        });
+      });
+
+      it('asks in its form only for fields the model accepts, and for every field the model requires', () => {
         const shapeKeys = Object.keys(parameterShape);
-        for (const [key, value] of Object.entries(input)) {
+        for (const key of fields.keys()) {
           expect({ key, known: shapeKeys.includes(key) }).toEqual({
             key,
             known: true,
           });
-          if (key === 'environment') continue;
-          const reference = /^\$\{\{ parameters\.([A-Za-z]+)\b/.exec(
-            String(value),
-          )?.[1];
-          expect({ key, reference }).toEqual({ key, reference: key });
+        }
+        for (const key of ['name', 'owner', 'zoneName', 'devices']) {
           expect({ key, inForm: fields.has(key) }).toEqual({
             key,
             inForm: true,
           });
         }
-        expect(
-          Object.keys(input)
-            .filter(key => key !== 'environment')
-            .sort(),
-        ).toEqual([...fields.keys()].sort());
-      });
-
-      it('maps every field plainly, except a DynamoDB table left over from before choosing the lockfile', () => {
-        for (const [key, value] of Object.entries<string>(render.input)) {
-          if (key === 'environment') continue;
-          const expected =
-            key === 'dynamodbTable'
-              ? "${{ parameters.dynamodbTable if parameters.locking != 'lockfile' else undefined }}"
-              : `\${{ parameters.${key} }}`;
-          expect({ key, value }).toEqual({ key, value: expected });
-        }
       });
 
       it('hands the model an input it accepts when the form is filled with the canonical values', () => {
-        // Resolve the plain `${{ parameters.x }}` references as the scaffolder does (an
-        // undefined value drops the key) and the one conditional by its meaning.
+        // `${{ parameters }}` hands over the form data as it is (undefined values are left out
+        // by the JSON the scaffolder makes of it); the action merges it as renderEnvironment does.
         const values = formValuesOf(canonicalValues[environment]);
         const variants: Values[] = [values];
         if (environment === 'production')
@@ -1561,19 +1548,10 @@ describe('template forms', () => {
         const { repoUrl: _repoUrl, ...withoutRepo } = values;
         variants.push({ ...withoutRepo, publishTarget: 'local' });
         for (const formData of variants) {
-          const input: Values = {};
-          const resolve = (key: string, value: string) => {
-            if (key === 'environment') return value;
-            if (key === 'dynamodbTable')
-              return formData.locking === 'lockfile'
-                ? undefined
-                : formData.dynamodbTable;
-            return formData[key];
-          };
-          for (const [key, value] of Object.entries<string>(render.input)) {
-            const resolved = resolve(key, value);
-            if (resolved !== undefined) input[key] = resolved;
-          }
+          const input = mergeFormValues({
+            environment,
+            values: JSON.parse(JSON.stringify(formData)),
+          });
           expect(formAccepts(template, formData)).toBe(true);
           expect(parseParameters(input)).toMatchObject({ success: true });
         }

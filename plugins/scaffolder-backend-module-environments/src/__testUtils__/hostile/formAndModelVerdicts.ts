@@ -6,6 +6,7 @@
  */
 import { parseParameters, ParseResult } from '../../parameters/model';
 import { RENDER_ENVIRONMENT_ACTION_ID } from '../../actions/renderEnvironment/renderEnvironment';
+import { mergeFormValues } from '../../kits/render';
 
 type Json = Record<string, any>;
 
@@ -128,6 +129,7 @@ export function withOwnKey<T extends object>(
 }
 
 const SOLE_PARAMETER = /^\$\{\{ parameters\.([A-Za-z]+) \}\}$/;
+const ALL_PARAMETERS = '${{ parameters }}';
 const CONDITIONAL_PARAMETER =
   /^\$\{\{ parameters\.([A-Za-z]+) if parameters\.([A-Za-z]+) != '([a-z]+)' else undefined \}\}$/;
 
@@ -150,6 +152,8 @@ export function renderStepInput(template: Json, values: Json): Json {
     let value: unknown;
     if (typeof expression !== 'string' || !expression.includes('${{')) {
       value = expression;
+    } else if (expression === ALL_PARAMETERS) {
+      value = values;
     } else if (SOLE_PARAMETER.test(expression)) {
       value = values[SOLE_PARAMETER.exec(expression)![1]];
     } else if (CONDITIONAL_PARAMETER.test(expression)) {
@@ -163,7 +167,8 @@ export function renderStepInput(template: Json, values: Json): Json {
     }
     if (value !== undefined) input[key] = JSON.parse(JSON.stringify(value));
   }
-  return input;
+  // What the handler parses: the form's values spread under the fields given by name.
+  return mergeFormValues(input) as Json;
 }
 
 /** The verdict of door 1, the scaffolder's form check on `POST /v2/tasks`. */

@@ -162,6 +162,12 @@ export class StubbedRunner {
     const signalledAt = Date.now();
     process.kill(-started.pid, signal);
     const outcome = await started.finish();
+    // make may exit before the recipe's shell has run its EXIT trap (it does not wait for a
+    // child the same signal stopped): the outcome counts once every process of the group is gone.
+    await eventually(() => processGroupGone(started.pid), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     return {
       ...outcome,
       daggerStarted,
@@ -399,4 +405,14 @@ export function shellScripts(r: Rendered): { file: string; shell?: 'bash' }[] {
   return r.params.environment === 'development'
     ? [{ file: 'deploy.sh' }, { file: 'destroy.sh' }]
     : [{ file: 'scripts/load-env.sh', shell: 'bash' }];
+}
+
+/** Whether no process of the group `pgid` is left (signal 0 probes without sending anything). */
+function processGroupGone(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -1,4 +1,3 @@
-import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { KitRenderer } from '../../kits/engine';
 import { renderEnvironment } from '../../kits/render';
@@ -33,29 +32,6 @@ function templateRef(
 }
 
 const VALUES = 'values';
-
-/**
- * The render step's input with `values` (the form's values at once, `${{ parameters }}`)
- * spread under the fields given by name. One expression instead of one per field: the
- * scaffolder renders a step's input up to three times in a dry run (its log, the run, and again
- * without secrets), each field expression parsed every time.
- */
-function mergeFormValues(input: Record<string, unknown>): unknown {
-  const { [VALUES]: values, ...fields } = input;
-  if (values === undefined) return input;
-  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
-    throw new InputError(
-      `values must be the form's values as an object, for example "values: \${{ parameters }}"; got ${values === null ? 'null' : typeof values}`,
-    );
-  }
-  const merged: Record<string, unknown> = { ...values, ...fields };
-  // The form keeps a DynamoDB table typed before the switch to the lockfile; it is not asked
-  // for then, so it is not passed on (the step's own dynamodbTable expression did the same).
-  if (merged.locking === 'lockfile' && !('dynamodbTable' in fields)) {
-    delete merged.dynamodbTable;
-  }
-  return merged;
-}
 
 /**
  * The declared input schema with `values` added: the fields stay described one by one (the
@@ -157,7 +133,7 @@ export function createRenderEnvironmentAction(
         files: rendered,
         notes,
       } = renderEnvironment(
-        mergeFormValues(ctx.input as Record<string, unknown>),
+        ctx.input,
         { kits, kitVersion },
         templateRef(ctx.templateInfo),
       );
