@@ -12,22 +12,11 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort, LOCAL_CATALOG_RULES } from '../dev/localBackend';
 
 /** Where templates/ and catalog-info.yaml live. */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A started backend: its base URL, a JSON request helper and stop. */
 export interface BenchBackend {
@@ -56,19 +45,7 @@ export async function startBenchBackend(
       auth: { dangerouslyDisableDefaultAuthPolicy: true },
     },
     catalog: {
-      rules: [
-        {
-          allow: [
-            'Component',
-            'Location',
-            'Template',
-            'Resource',
-            'System',
-            'Group',
-            'User',
-          ],
-        },
-      ],
+      rules: LOCAL_CATALOG_RULES,
       locations: [
         { type: 'file', target: path.join(REPO_ROOT, 'catalog-info.yaml') },
       ],

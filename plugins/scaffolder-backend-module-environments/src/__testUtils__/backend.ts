@@ -17,6 +17,7 @@ import scaffolderModuleGithub from '@backstage/plugin-scaffolder-backend-module-
 import { scaffolderModuleEnvironments } from '../module';
 import { apiClient } from './http';
 import { REPO_ROOT } from './paths';
+import { LOCAL_CATALOG_RULES } from '../../dev/localBackend';
 
 /** The repository root, where templates/ and catalog-info.yaml live. */
 export { REPO_ROOT };
@@ -118,19 +119,7 @@ export async function startScaffolderBackend(
       mockServices.rootConfig.factory({
         data: {
           catalog: {
-            rules: [
-              {
-                allow: [
-                  'Component',
-                  'Location',
-                  'Template',
-                  'Resource',
-                  'System',
-                  'Group',
-                  'User',
-                ],
-              },
-            ],
+            rules: LOCAL_CATALOG_RULES,
             locations: [
               path.join(REPO_ROOT, 'catalog-info.yaml'),
               ...(options.catalogFiles ?? []),

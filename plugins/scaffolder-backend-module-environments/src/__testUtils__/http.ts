@@ -3,20 +3,9 @@
  * test backend, the fresh backend of the install test, the replicas of the scale tests), and
  * the one `freePort`.
  */
-import { createServer } from 'node:net';
 import { waitUntil } from './waitUntil';
 
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../dev/localBackend';
 
 /** A scaffolder task event as /api/scaffolder/v2/tasks/:id/events returns it. */
 export interface TaskEvent {
