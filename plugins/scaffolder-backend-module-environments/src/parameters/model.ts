@@ -400,9 +400,12 @@ const PRODUCTION_ONLY = [
  * Whether a value passed its field's own checks (the rule, and no pasted secret): cross-field
  * rules compare and quote only such values, so a refused value is never echoed in another field's
  * message. A value that matches a rule can still be refused as a secret (a 21-character random
- * DNS label looks like a token).
+ * DNS label looks like a token). The upgrade's answer changes quote values by the same test.
  */
-function passed(name: RuleName, value: string | undefined): value is string {
+export function passed(
+  name: RuleName,
+  value: string | undefined,
+): value is string {
   return (
     value !== undefined &&
     matchesRule(name, value) &&

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
-import { matchesRule, trimBlanks } from '../parameters/fieldRules';
-import { ENVIRONMENTS, Environment } from '../parameters/model';
+import { trimBlanks } from '../parameters/fieldRules';
+import { ENVIRONMENTS, Environment, passed } from '../parameters/model';
 import { UpgradeError } from './errors';
 import { isKitVersion } from './versions';
 
@@ -134,9 +134,12 @@ function deviceSlots(next: Record<string, unknown>): DeviceSlot[] {
   return [];
 }
 
-/** A name for a message: quoted only when it is a DNS label, never arbitrary input. */
+/**
+ * A name for a message: quoted only when it is a DNS label and no pasted secret (the model's
+ * own test), never arbitrary input.
+ */
 function label(value: unknown): string | undefined {
-  return typeof value === 'string' && matchesRule('hostnameLabel', value)
+  return typeof value === 'string' && passed('hostnameLabel', value)
     ? value
     : undefined;
 }
