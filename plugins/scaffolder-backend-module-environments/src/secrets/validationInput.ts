@@ -53,7 +53,8 @@ async function readAll(handle: FileHandle, size: number): Promise<Buffer> {
 /**
  * Reads every text file under `root` without following symbolic links: a link is listed as
  * skipped, never read, so nothing outside the directory is ever looked at. The tree is listed
- * first (by the path guard's `listTree`); the files are then read together.
+ * first (by the path guard's `listTree`, one call per directory); the files are then read
+ * together, each with one `O_NOFOLLOW` open whose `fstat` tells a regular file and its size.
  */
 export async function loadValidationInput(
   root: string,
@@ -76,14 +77,8 @@ export async function loadValidationInput(
       slots.push({
         skipped: { path: entry.path, reason: 'not a regular file' },
       });
-    } else if (entry.kind === 'file' && entry.size > MAX_FILE_BYTES) {
-      slots.push({
-        skipped: {
-          path: entry.path,
-          reason: `larger than ${MAX_FILE_BYTES} bytes`,
-        },
-      });
     } else if (entry.kind === 'file') {
+      // Its size is checked on the open file, before anything is read.
       slots.push({ read: entry.path });
     }
   }

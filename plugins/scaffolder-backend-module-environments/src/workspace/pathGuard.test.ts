@@ -1,4 +1,6 @@
 import { InputError } from '@backstage/errors';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   link,
   mkdir,
@@ -97,19 +99,41 @@ describe('the workspace path guard', () => {
     await symlink(outside, path.join(root, 'away'));
     await mkdir(path.join(root, '.git'));
     await writeFile(path.join(root, '.git', 'HEAD'), 'ref');
+    await promisify(execFile)('mkfifo', [path.join(root, 'pipe')]);
     const { entries, truncatedAt } = await listTree(root, {
       skipDirectory: e => e.path === '.git',
+      stats: true,
     });
-    expect(truncatedAt).toBeUndefined();
-    expect(entries.map(e => [e.path, e.kind])).toEqual([
+    const expected = [
       ['.git', 'directory'],
       ['away', 'symlink'],
       ['dir', 'directory'],
       ['dir/run.sh', 'file'],
-    ]);
+      ['pipe', 'other'],
+    ];
+    expect(truncatedAt).toBeUndefined();
+    expect(entries.map(e => [e.path, e.kind])).toEqual(expected);
     expect(entries.find(e => e.path === 'dir/run.sh')?.mode).toBe(0o755);
+    expect(entries.find(e => e.path === 'dir/run.sh')?.size).toBe(10);
+    // Without stats the kinds come from the directory listings alone: the same answer.
+    const kinds = await listTree(root, {
+      skipDirectory: e => e.path === '.git',
+    });
+    expect(kinds.entries).toEqual(
+      expected.map(([p, kind]) => ({ path: p, kind })),
+    );
     const limited = await listTree(root, { maxEntries: 2 });
     expect(limited.entries).toHaveLength(2);
     expect(limited.truncatedAt).toBe('.');
+    const limitedWithStats = await listTree(root, {
+      maxEntries: 3,
+      stats: true,
+    });
+    expect(limitedWithStats.entries.map(e => e.path)).toEqual([
+      '.git',
+      '.git/HEAD',
+      'away',
+    ]);
+    expect(limitedWithStats.truncatedAt).toBe('.');
   });
 });

@@ -174,55 +174,111 @@ export interface TreeEntry {
   /** Path relative to the root, with `/` separators. */
   path: string;
   kind: 'file' | 'directory' | 'symlink' | 'other';
+}
+
+/** A {@link TreeEntry} with what `lstat` says of it. */
+export interface StatTreeEntry extends TreeEntry {
   /** Permission bits (`stat.mode & 0o777`). */
   mode: number;
   size: number;
 }
 
 /** Options of {@link listTree}. */
-export interface ListTreeOptions {
+export interface ListTreeOptions<E extends TreeEntry = TreeEntry> {
   /** Directories not entered (they are listed themselves), for example `.git`. */
-  skipDirectory?: (entry: TreeEntry) => boolean;
+  skipDirectory?: (entry: E) => boolean;
   /** Stop after this many entries; `truncatedAt` then names the directory being listed. */
   maxEntries?: number;
+}
+
+/** Names in the order of `Array.prototype.sort()` (UTF-16 code units). */
+function compareNames(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+/** The kind of a directory entry or of a Stats, or undefined when the file system did not say (lstat then). */
+function kindOf(entry: {
+  isSymbolicLink(): boolean;
+  isDirectory(): boolean;
+  isFile(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isBlockDevice(): boolean;
+  isCharacterDevice(): boolean;
+}): TreeEntry['kind'] | undefined {
+  if (entry.isSymbolicLink()) return 'symlink';
+  if (entry.isDirectory()) return 'directory';
+  if (entry.isFile()) return 'file';
+  if (
+    entry.isFIFO() ||
+    entry.isSocket() ||
+    entry.isBlockDevice() ||
+    entry.isCharacterDevice()
+  )
+    return 'other';
+  return undefined;
 }
 
 /**
  * Lists every entry under `root`, depth first, names sorted, without following a symbolic
  * link: a link is listed as `symlink` and never entered or read. What to do with links and
  * special files is the caller's choice (publish refuses them, validate reports them skipped).
+ *
+ * Kinds come from each directory's listing (`readdir` with types), so listing costs one call
+ * per directory; with `stats: true` every entry is also `lstat`ed (those of a directory
+ * together) for its mode and size.
  */
 export async function listTree(
   root: string,
-  options: ListTreeOptions = {},
+  options: ListTreeOptions<StatTreeEntry> & { stats: true },
+): Promise<{ entries: StatTreeEntry[]; truncatedAt?: string }>;
+export async function listTree(
+  root: string,
+  options?: ListTreeOptions & { stats?: false },
+): Promise<{ entries: TreeEntry[]; truncatedAt?: string }>;
+export async function listTree(
+  root: string,
+  options: ListTreeOptions<any> & { stats?: boolean } = {},
 ): Promise<{ entries: TreeEntry[]; truncatedAt?: string }> {
   const entries: TreeEntry[] = [];
   const max = options.maxEntries ?? Infinity;
   let truncatedAt: string | undefined;
 
   async function walk(relativeDir: string): Promise<void> {
-    const names = (await readdir(path.join(root, relativeDir))).sort();
-    for (const name of names) {
+    const listed = (
+      await readdir(path.join(root, relativeDir), { withFileTypes: true })
+    ).sort((a, b) => compareNames(a.name, b.name));
+    // The entries this directory may still add, looked at together.
+    const taken = listed.slice(0, Math.max(0, max - entries.length) + 1);
+    const own = await Promise.all(
+      taken.map(async (dirent): Promise<TreeEntry> => {
+        const relative = relativeDir
+          ? `${relativeDir}/${dirent.name}`
+          : dirent.name;
+        const known = kindOf(dirent);
+        if (known && !options.stats) return { path: relative, kind: known };
+        const stat = await lstat(path.join(root, relative));
+        const kind = kindOf(stat) ?? 'other';
+        if (!options.stats) return { path: relative, kind };
+        const withStats: StatTreeEntry = {
+          path: relative,
+          kind,
+          mode: stat.mode & 0o777,
+          size: stat.size,
+        };
+        return withStats;
+      }),
+    );
+    for (const entry of own) {
       if (truncatedAt !== undefined) return;
       if (entries.length >= max) {
         truncatedAt = relativeDir || '.';
         return;
       }
-      const relative = relativeDir ? `${relativeDir}/${name}` : name;
-      const stat = await lstat(path.join(root, relative));
-      let kind: TreeEntry['kind'] = 'other';
-      if (stat.isSymbolicLink()) kind = 'symlink';
-      else if (stat.isDirectory()) kind = 'directory';
-      else if (stat.isFile()) kind = 'file';
-      const entry: TreeEntry = {
-        path: relative,
-        kind,
-        mode: stat.mode & 0o777,
-        size: stat.size,
-      };
       entries.push(entry);
-      if (kind === 'directory' && !options.skipDirectory?.(entry)) {
-        await walk(relative);
+      if (entry.kind === 'directory' && !options.skipDirectory?.(entry)) {
+        await walk(entry.path);
       }
     }
   }

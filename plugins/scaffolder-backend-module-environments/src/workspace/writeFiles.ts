@@ -1,5 +1,7 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { InputError } from '@backstage/errors';
 import { RenderedFile } from '../kits/engine';
 import {
   checkEntry,
@@ -21,6 +23,76 @@ export async function resolveTarget(
   );
 }
 
+/**
+ * What exists of `paths` (directories and files below `workspace`), from one listing per
+ * existing directory on the way: a directory or a link is known from its directory entry, an
+ * existing file is `lstat`ed (its number of names matters), and nothing below a missing
+ * directory is looked at. In a fresh workspace this is one `readdir`.
+ */
+async function lookAt(
+  workspace: string,
+  paths: ReadonlyMap<string, 'file' | 'directory'>,
+): Promise<Map<string, Stats | undefined>> {
+  const children = new Map<string, string[]>();
+  for (const p of paths.keys()) {
+    const parent = path.dirname(p);
+    children.set(parent, [...(children.get(parent) ?? []), p]);
+  }
+  const found = new Map<string, Stats | undefined>();
+  function markMissing(p: string) {
+    found.set(p, undefined);
+    for (const child of children.get(p) ?? []) markMissing(child);
+  }
+  async function visit(dir: string): Promise<void> {
+    const wanted = children.get(dir);
+    if (!wanted) return;
+    let listed: Dirent[];
+    try {
+      listed = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      // A workspace that does not exist yet: everything is created.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      for (const p of wanted) markMissing(p);
+      return;
+    }
+    const entries = new Map(listed.map(e => [e.name, e] as const));
+    await Promise.all(
+      wanted.map(async p => {
+        const entry = entries.get(path.basename(p));
+        if (!entry) {
+          markMissing(p);
+          return;
+        }
+        // A file (its number of names matters) or an entry the file system did not type: lstat.
+        const stat =
+          entry.isDirectory() || entry.isSymbolicLink()
+            ? typeOnly(entry)
+            : await lstatIfExists(p);
+        found.set(p, stat);
+        if (stat?.isDirectory()) await visit(p);
+        else for (const child of children.get(p) ?? []) markMissing(child);
+      }),
+    );
+  }
+  await visit(workspace);
+  return found;
+}
+
+/** The part of Stats that checkEntry reads of a directory or a link, from its directory entry. */
+function typeOnly(entry: Dirent): Stats {
+  return {
+    isSymbolicLink: () => entry.isSymbolicLink(),
+    isFile: () => entry.isFile(),
+    isDirectory: () => entry.isDirectory(),
+    nlink: 1,
+  } as Stats;
+}
+
+/** The bits of `mode` the process umask clears from a new file (0 under the usual 022). */
+function trimmedByUmask(mode: number): number {
+  return mode & process.umask();
+}
+
 /** A file to write: a rendered kit file, or bytes that came back from the scaffolder. */
 export interface FileToWrite extends Omit<RenderedFile, 'content'> {
   content: string | Uint8Array;
@@ -30,7 +102,9 @@ export interface FileToWrite extends Omit<RenderedFile, 'content'> {
  * Writes rendered files under `target` (inside `workspace`) with their modes. Every path is
  * checked before anything is written: no component may be a symbolic link, existing files must
  * be regular files with one name and existing directories directories. Checks and writes run
- * in parallel, each path looked at once.
+ * in parallel, each path looked at once. A new file is created exclusively (`wx`: it fails
+ * rather than follow whatever appeared at its path since the check) and takes its mode at
+ * creation; only a file that existed, or a mode the umask trims, needs a `chmod`.
  */
 export async function writeFiles(
   workspace: string,
@@ -59,11 +133,7 @@ export async function writeFiles(
       kinds.set(dir, 'directory');
     }
   }
-  const stats = new Map(
-    await Promise.all(
-      [...kinds.keys()].map(async p => [p, await lstatIfExists(p)] as const),
-    ),
-  );
+  const stats = await lookAt(workspace, kinds);
   for (const [p, stat] of stats) {
     checkEntry(path.relative(workspace, p), stat, kinds.get(p)!);
   }
@@ -79,9 +149,24 @@ export async function writeFiles(
 
   await Promise.all(
     planned.map(async ({ file, absolute }) => {
-      await writeFile(absolute, file.content, { mode: file.mode });
+      const existed = stats.get(absolute) !== undefined;
+      try {
+        await writeFile(absolute, file.content, {
+          mode: file.mode,
+          flag: existed ? 'w' : 'wx',
+        });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new InputError(
+            `Refusing to write ${path.relative(workspace, absolute)}: something appeared at its path while the kit was written; render again into a clean workspace`,
+          );
+        }
+        throw error;
+      }
       // writeFile keeps the mode of a file that existed, and the umask trims a new one's.
-      await chmod(absolute, file.mode);
+      if (existed || trimmedByUmask(file.mode) !== 0) {
+        await chmod(absolute, file.mode);
+      }
     }),
   );
   return planned.map(({ absolute }) =>

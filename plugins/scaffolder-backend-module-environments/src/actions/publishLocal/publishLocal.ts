@@ -86,6 +86,7 @@ interface Entry {
 async function listSource(root: string): Promise<Entry[]> {
   const { entries } = await listTree(root, {
     skipDirectory: entry => entry.path === '.git',
+    stats: true,
   });
   return entries
     .filter(entry => entry.path !== '.git')
