@@ -3,6 +3,7 @@ import {
   couldHoldASecret,
   DETECTOR_PATTERNS,
   findSecrets,
+  linesThatCouldHoldASecret,
 } from './secretShapes';
 
 /**
@@ -65,6 +66,35 @@ describe('the gate in front of the secret detectors', () => {
       }),
       { numRuns: 5000, seed: 17 },
     );
+  });
+
+  it('finds in a whole text exactly the lines the gate lets through one by one', () => {
+    const separator = fc.constantFrom('\n', '\r\n', '\r', '\n\n');
+    const text = fc
+      .array(
+        fc.tuple(fc.oneof(line, fc.string({ maxLength: 30 })), separator),
+        {
+          maxLength: 12,
+        },
+      )
+      .map(parts => parts.map(([l, sep]) => l + sep).join(''));
+    fc.assert(
+      fc.property(text, whole => {
+        const oneByOne = whole
+          .split(/\r?\n/)
+          .flatMap((l, i) => (couldHoldASecret(l) ? [i] : []));
+        expect(linesThatCouldHoldASecret(whole)).toEqual(oneByOne);
+      }),
+      { numRuns: 3000, seed: 17 },
+    );
+    // A prefix on the last line, and runs that a line break cuts.
+    expect(linesThatCouldHoldASecret('a\nb\nxoxb')).toEqual([2]);
+    expect(
+      linesThatCouldHoldASecret(`${'a'.repeat(19)}\n${'b'.repeat(19)}`),
+    ).toEqual([]);
+    expect(linesThatCouldHoldASecret(`x\r\n${'c'.repeat(20)}\r\n`)).toEqual([
+      1,
+    ]);
   });
 
   it('lets the shortest secret of each kind through', () => {

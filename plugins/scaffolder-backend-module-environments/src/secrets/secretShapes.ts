@@ -215,6 +215,60 @@ export function couldHoldASecret(text: string): boolean {
   );
 }
 
+/**
+ * The lines (0-based, lines as `split(/\r?\n/)` makes them) on which {@link couldHoldASecret}
+ * is true, in order, from one pass over the whole text and one search per literal prefix: a
+ * file's other lines are never split out or looked at again.
+ */
+export function linesThatCouldHoldASecret(text: string): number[] {
+  const found = new Set<number>();
+  const lineStarts = [0];
+  let alnum = 0;
+  let base64 = 0;
+  let token = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lineStarts.push(i + 1);
+      alnum = 0;
+      base64 = 0;
+      token = 0;
+      continue;
+    }
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+      alnum++;
+      base64++;
+      token++;
+    } else {
+      alnum = 0;
+      base64 = c === 47 || c === 43 || c === 61 ? base64 + 1 : 0;
+      token = c === 95 || c === 45 ? token + 1 : 0;
+    }
+    if (alnum >= 20 || base64 >= 40 || token >= 40)
+      found.add(lineStarts.length - 1);
+  }
+  const lineAt = (offset: number) => {
+    // The last line start at or before offset.
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (lineStarts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  };
+  for (const prefix of ['-----BEGIN', ...SHORT_BODIED_PREFIXES]) {
+    for (
+      let at = text.indexOf(prefix);
+      at >= 0;
+      at = text.indexOf(prefix, at + 1)
+    )
+      found.add(lineAt(at));
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
 /** Every secret-looking span of one line of a file, in order, one finding per span. */
 export function findSecrets(line: string): SecretFinding[] {
   // Most lines of a kit hold nothing a detector needs: one pass, before any copy.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { findSecrets } from '../secretShapes';
+import { findSecrets, linesThatCouldHoldASecret } from '../secretShapes';
 import {
   ENV_EXAMPLE,
   linesOf,
@@ -57,8 +57,11 @@ function envExampleViolations(file: string, content: string): Violation[] {
 export const plaintextSecrets: Rule = async (input: ValidationInput) => {
   const violations: Violation[] = [];
   for (const file of input.files.values()) {
-    linesOf(file.content).forEach((line, i) => {
-      for (const finding of findSecrets(line)) {
+    // Only the lines that hold what a detector needs, found in one pass over the file.
+    const candidates = linesThatCouldHoldASecret(file.content);
+    const lines = candidates.length > 0 ? linesOf(file.content) : [];
+    for (const i of candidates) {
+      for (const finding of findSecrets(lines[i])) {
         violations.push({
           file: file.path,
           line: i + 1,
@@ -67,7 +70,7 @@ export const plaintextSecrets: Rule = async (input: ValidationInput) => {
           fix: 'remove it (and rotate it: it may already be in git history); keep it in 1Password and refer to it with a vals reference',
         });
       }
-    });
+    }
     if (path.posix.basename(file.path) === ENV_EXAMPLE)
       violations.push(...envExampleViolations(file.path, file.content));
   }
