@@ -3,7 +3,8 @@
  * catalog with the scaffolder entity model, GitHub publishing, this module) built with
  * `createBackend` from @backstage/backend-defaults, on in-memory SQLite, on a free port. It is
  * not the test harness (src/__testUtils__), and needs no token: the bench's config switches the
- * default auth policy off, as the cold-start probe does.
+ * default auth policy off, as the cold-start probe does. It also has the bench's bare steps
+ * (bareSteps.ts), which the product never has.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import {
@@ -14,6 +15,7 @@ import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
 import path from 'node:path';
 import { freePort, LOCAL_CATALOG_RULES } from '../dev/localBackend';
+import { bareStepsModule } from './bareSteps';
 
 /** Where templates/ and catalog-info.yaml live. */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -67,6 +69,8 @@ export async function startBenchBackend(
   backend.add(import('@backstage/plugin-scaffolder-backend'));
   backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
   backend.add(import('../src'));
+  // bench:writeFiles, bench:readFiles, bench:getEntity: the floor of sections 2 and 3 (bareSteps.ts).
+  backend.add(bareStepsModule);
   await backend.start();
 
   async function request(method: string, route: string, body?: unknown) {

@@ -6,10 +6,14 @@
  *  2. the same two through the real API: /v2/dry-run of a one-step template (our render step,
  *     or fetch:template on the same files), whole requests and step cost over a debug:log step;
  *     the template's step as it is and, if it passes the fields one by one, the same step given
- *     the form's values at once (`values: ${{ parameters }}`, fetch:template likewise);
+ *     the form's values at once (`values: ${{ parameters }}`, fetch:template likewise); and a
+ *     bare step that only writes the same files (bench/bareSteps.ts), whose cost caps the ratio
+ *     any render step can reach over fetch:template through the API;
  *  3. the production dry-run (every step of templates/production-environment) against the
  *     floor: the same steps, each done by debug:log, side by side; event-loop delay during each;
- *     and the same template with its render step given `values: ${{ parameters }}`;
+ *     the bare floor (render, validation and name check doing their least: write the files, read
+ *     them, one catalog lookup); and the same template with its render step given
+ *     `values: ${{ parameters }}` if it passes fields one by one;
  *  4. end-to-end /v2/dry-run latency per template (p50, p95);
  *  5. /v2/tasks throughput with 20 concurrent tasks, each published with publish:github to the
  *     local GitHub-compatible host (packages/github-host: real git pushes) and registered in the catalog;
@@ -47,10 +51,11 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { createRenderEnvironmentAction } from '../src/actions/renderEnvironment/renderEnvironment';
 import { kitManifest } from '../src/kits/manifest';
-import { loadKitsOnce } from '../src/kits/render';
+import { loadKitsOnce, renderEnvironment } from '../src/kits/render';
 import { renderRepository } from '../src/kits/repository';
 import { Environment, ENVIRONMENTS } from '../src/parameters/model';
 import { BenchBackend, REPO_ROOT, startBenchBackend } from './backend';
+import { setBareFiles } from './bareSteps';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 60);
 const ONLY = new Set(
@@ -89,6 +94,19 @@ async function exampleValues(
 /** The render action's input for an environment's example values. */
 async function renderInput(env: Environment): Promise<Record<string, unknown>> {
   return { environment: env, ...(await exampleValues(env)) };
+}
+
+/**
+ * Gives bench:writeFiles the files of an environment's example values, rendered in-process
+ * (the same bytes as the render step writes: tests/cli/inProcess.test.ts); the set is named
+ * after the environment.
+ */
+async function prepareBareFiles(env: Environment) {
+  const { files } = renderEnvironment(
+    await renderInput(env),
+    await loadKitsOnce(),
+  );
+  setBareFiles(env, files);
 }
 
 const dryRun = (
@@ -348,7 +366,13 @@ async function apiRenderVsFetchTemplate(backend: BenchBackend) {
     "   Rows: the template's render step as it is, and (when it passes fields one by one) the same step given the form's values at once, values: ${{ parameters }}; fetch:template gets its values in the same form.",
   );
   console.log(
-    '   environment   input          ours (req)  fetch:template (req)  ratio   ours (step)  fetch:template (step)  ratio',
+    '   Bare write: a step that only writes the same files (bench:writeFiles, bench/bareSteps.ts: mkdir and writeFile, nothing rendered or checked);',
+  );
+  console.log(
+    '   "cap" is fetch:template (step) / bare write (step): the ratio a render step that cost nothing beyond its writes would reach.',
+  );
+  console.log(
+    '   environment   input          ours (req)  fetch:template (req)  ratio   ours (step)  fetch:template (step)  ratio   bare write (step)    cap',
   );
   for (const env of ENVIRONMENTS) {
     const full = await loadTemplate(env);
@@ -401,6 +425,15 @@ async function apiRenderRow(
       input: { message: 'floor' },
     },
   ]);
+  await prepareBareFiles(env);
+  const bareTemplate = withSteps([
+    {
+      id: 'write',
+      name: 'Write',
+      action: 'bench:writeFiles',
+      input: { set: env },
+    },
+  ]);
 
   // The skeleton fetch:template renders: what our step renders through the API, with the
   // values put back as expressions.
@@ -443,6 +476,14 @@ async function apiRenderRow(
     throw new Error(
       `through the API, fetch:template output differs for ${differ.join(', ')}`,
     );
+  const rc = byPath(
+    await expectOk(dryRun(backend, bareTemplate, values), 'bare write'),
+  );
+  const differBare = files.filter(f => ra.get(f) !== rc.get(f));
+  if (differBare.length > 0)
+    throw new Error(
+      `through the API, the bare write differs for ${differBare.join(', ')}`,
+    );
 
   const t = await alternate(runs, {
     ours: async () =>
@@ -459,11 +500,14 @@ async function apiRenderRow(
         dryRun(backend, floorTemplate, values, skeleton),
         'floor with upload',
       )),
+    bare: async () =>
+      void (await expectOk(dryRun(backend, bareTemplate, values), 'bare')),
   });
   const oursStep = median(t.ours) - median(t.floor);
   const ftStep = median(t.fetchTemplate) - median(t.floorUpload);
+  const bareStep = median(t.bare) - median(t.floor);
   console.log(
-    `   ${env.padEnd(13)} ${form.padEnd(12)} ${ms(median(t.ours)).padStart(10)}  ${ms(median(t.fetchTemplate)).padStart(20)}  ${(median(t.fetchTemplate) / median(t.ours)).toFixed(1).padStart(4)}x  ${ms(oursStep).padStart(11)}  ${ms(ftStep).padStart(21)}  ${(ftStep / oursStep).toFixed(1).padStart(4)}x`,
+    `   ${env.padEnd(13)} ${form.padEnd(12)} ${ms(median(t.ours)).padStart(10)}  ${ms(median(t.fetchTemplate)).padStart(20)}  ${(median(t.fetchTemplate) / median(t.ours)).toFixed(1).padStart(4)}x  ${ms(oursStep).padStart(11)}  ${ms(ftStep).padStart(21)}  ${(ftStep / oursStep).toFixed(1).padStart(4)}x  ${ms(bareStep).padStart(17)}  ${(ftStep / bareStep).toFixed(1).padStart(4)}x`,
   );
 }
 
@@ -487,6 +531,43 @@ async function productionAgainstFloor(backend: BenchBackend) {
       })),
     },
   };
+  // The bare floor: the floor, but the three steps that do work in a dry-run do its least
+  // (bench/bareSteps.ts): write the same files, read them all, ask the catalog for the name.
+  await prepareBareFiles('production');
+  const bareFor: Record<string, (s: any) => object> = {
+    'unifiCloudflare:environment:render': () => ({
+      action: 'bench:writeFiles',
+      input: { set: 'production' },
+    }),
+    'unifiCloudflare:secretsLayout:validate': () => ({
+      action: 'bench:readFiles',
+      input: { path: '.' },
+    }),
+    // The name check before publishing; the one after registering does nothing in a dry run.
+    'unifiCloudflare:catalog:checkName': s =>
+      s.input?.origin === undefined
+        ? {
+            action: 'bench:getEntity',
+            input: { entityRef: `resource:default/${values.name}` },
+          }
+        : { action: 'debug:log', input: { message: s.name } },
+  };
+  const bare = {
+    ...floor,
+    spec: {
+      ...floor.spec,
+      steps: template.spec.steps.map((s: any, i: number) =>
+        bareFor[s.action]
+          ? {
+              id: s.id,
+              name: s.name,
+              ...(s.if === undefined ? {} : { if: s.if }),
+              ...bareFor[s.action](s),
+            }
+          : floor.spec.steps[i],
+      ),
+    },
+  };
   // The same template with its render step given the form's values at once (if it is not already).
   const renderStep = template.spec.steps.find(
     (s: any) => s.action === 'unifiCloudflare:environment:render',
@@ -507,6 +588,20 @@ async function productionAgainstFloor(backend: BenchBackend) {
     'the production dry-run',
   );
   await expectOk(dryRun(backend, floor, values), 'the debug:log floor');
+  const bareFiles = await expectOk(
+    dryRun(backend, bare, values),
+    'the bare floor',
+  );
+  const sortedContents = (body: any) =>
+    JSON.stringify(
+      [...body.directoryContents].sort((a: any, b: any) =>
+        a.path < b.path ? -1 : 1,
+      ),
+    );
+  if (sortedContents(bareFiles) !== sortedContents(production))
+    throw new Error(
+      'the bare floor leaves other files than the production dry-run',
+    );
   if (withValues) {
     const same = await expectOk(
       dryRun(backend, withValues, values),
@@ -535,6 +630,8 @@ async function productionAgainstFloor(backend: BenchBackend) {
       await expectOk(dryRun(backend, floor, values), 'floor');
       delay.floor.disable();
     },
+    bare: async () =>
+      void (await expectOk(dryRun(backend, bare, values), 'bare floor')),
     ...(withValues
       ? {
           values: async () =>
@@ -544,7 +641,7 @@ async function productionAgainstFloor(backend: BenchBackend) {
             )),
         }
       : {}),
-  } as Record<'production' | 'floor' | 'values', () => Promise<void>>);
+  } as Record<'production' | 'floor' | 'bare' | 'values', () => Promise<void>>);
   console.log(
     `\n3. Production dry-run vs the same ${template.spec.steps.length} steps done by debug:log (same template, ids, names and conditions), one backend, alternating, ${runs} runs`,
   );
@@ -555,7 +652,16 @@ async function productionAgainstFloor(backend: BenchBackend) {
     `   debug:log floor     median ${ms(median(t.floor))}  p95 ${ms(quantile(t.floor, 0.95))}`,
   );
   console.log(
-    `   ratio (medians)     ${(median(t.production) / median(t.floor)).toFixed(2)}x`,
+    `   bare floor          median ${ms(median(t.bare))}  p95 ${ms(quantile(t.bare, 0.95))}  (the floor, with render, validate and the name check doing their least: bench:writeFiles, bench:readFiles, bench:getEntity)`,
+  );
+  console.log(
+    `   ratio (medians)     ${(median(t.production) / median(t.floor)).toFixed(2)}x production / debug:log floor`,
+  );
+  console.log(
+    `                       ${(median(t.bare) / median(t.floor)).toFixed(2)}x bare floor / debug:log floor: what writing, reading and the catalog round trip cost in the scaffolder, whoever implements the steps`,
+  );
+  console.log(
+    `                       ${(median(t.production) / median(t.bare)).toFixed(2)}x production / bare floor: what rendering, checking and validating cost beyond that`,
   );
   if (withValues)
     console.log(
