@@ -4,7 +4,9 @@
  * exist only in the bench's backend (bench/backend.ts), never in the module.
  *  - bench:writeFiles writes a set of files given to it beforehand (in this process) into the
  *    workspace: `mkdir -p` and `writeFile` with the mode, nothing checked; what a render step
- *    must leave behind, without rendering anything.
+ *    must leave behind, without rendering anything. It takes the form's values as input too
+ *    (`values: ${{ parameters }}`, unread), as a render step must: the scaffolder evaluates,
+ *    validates and (in a dry-run) logs a step's input, and that cost grows with its size.
  *  - bench:readFiles reads every file under a workspace directory: what a validation of the
  *    files must read, without validating anything.
  *  - bench:getEntity asks the catalog for one entity with the plugin's own credentials: the round
@@ -40,7 +42,12 @@ const writeFilesAction = createTemplateAction({
   id: 'bench:writeFiles',
   description: 'Bench only: writes a set of files given beforehand.',
   supportsDryRun: true,
-  schema: { input: { set: z => z.string() } },
+  schema: {
+    input: {
+      set: z => z.string(),
+      values: z => z.record(z.unknown()).optional(),
+    },
+  },
   async handler(ctx) {
     const files = sets.get(ctx.input.set);
     if (!files) throw new Error(`no bare file set ${ctx.input.set}`);

@@ -366,7 +366,7 @@ async function apiRenderVsFetchTemplate(backend: BenchBackend) {
     "   Rows: the template's render step as it is, and (when it passes fields one by one) the same step given the form's values at once, values: ${{ parameters }}; fetch:template gets its values in the same form.",
   );
   console.log(
-    '   Bare write: a step that only writes the same files (bench:writeFiles, bench/bareSteps.ts: mkdir and writeFile, nothing rendered or checked);',
+    "   Bare write: a step that only writes the same files (bench:writeFiles, bench/bareSteps.ts: mkdir and writeFile, nothing rendered or checked), given the form's values like our step;",
   );
   console.log(
     '   "cap" is fetch:template (step) / bare write (step): the ratio a render step that cost nothing beyond its writes would reach.',
@@ -431,7 +431,7 @@ async function apiRenderRow(
       id: 'write',
       name: 'Write',
       action: 'bench:writeFiles',
-      input: { set: env },
+      input: { set: env, values: '${{ parameters }}' },
     },
   ]);
 
@@ -537,7 +537,7 @@ async function productionAgainstFloor(backend: BenchBackend) {
   const bareFor: Record<string, (s: any) => object> = {
     'unifiCloudflare:environment:render': () => ({
       action: 'bench:writeFiles',
-      input: { set: 'production' },
+      input: { set: 'production', values: '${{ parameters }}' },
     }),
     'unifiCloudflare:secretsLayout:validate': () => ({
       action: 'bench:readFiles',
