@@ -2,6 +2,7 @@ import {
   lstat,
   mkdir,
   mkdtemp,
+  readdir,
   readFile,
   rm,
   symlink,
@@ -101,6 +102,21 @@ describe('writeFiles', () => {
       expect(
         await lstat(path.join(workspace, 'scripts')).catch(() => undefined),
       ).toBeUndefined();
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('checks every path when the workspace is given with a trailing slash or a dot', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'write-outside-'));
+    try {
+      await symlink(outside, path.join(workspace, 'kcl'));
+      for (const spelled of [`${workspace}/`, `${workspace}/.`]) {
+        await expect(writeFiles(spelled, workspace, files)).rejects.toThrow(
+          'Refusing to write through the symbolic link kcl in the workspace',
+        );
+      }
+      expect(await readdir(outside)).toEqual([]);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }

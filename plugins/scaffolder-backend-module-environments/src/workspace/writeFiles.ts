@@ -75,6 +75,13 @@ async function lookAt(
     );
   }
   await visit(workspace);
+  // Whatever the listings did not reach (nothing, when every path hangs below the workspace) is
+  // lstat'ed directly: no path goes unchecked.
+  await Promise.all(
+    [...paths.keys()]
+      .filter(p => !found.has(p))
+      .map(async p => found.set(p, await lstatIfExists(p))),
+  );
   return found;
 }
 
@@ -107,10 +114,12 @@ export interface FileToWrite extends Omit<RenderedFile, 'content'> {
  * creation; only a file that existed, or a mode the umask trims, needs a `chmod`.
  */
 export async function writeFiles(
-  workspace: string,
+  workspacePath: string,
   target: string,
   files: readonly FileToWrite[],
 ): Promise<string[]> {
+  // Normalised (no trailing slash, no "."), as the paths below are, so that they meet it.
+  const workspace = path.resolve(workspacePath);
   const planned = files.map(file => {
     const absolute = path.resolve(target, file.path);
     // Kit paths are constants of the package, not input; the target itself went through
