@@ -17,6 +17,7 @@ import scaffolderModuleGithub from '@backstage/plugin-scaffolder-backend-module-
 import { scaffolderModuleEnvironments } from '../module';
 import { apiClient } from './http';
 import { REPO_ROOT } from './paths';
+import { waitUntil } from './waitUntil';
 import { LOCAL_CATALOG_RULES } from '../../dev/localBackend';
 
 /** The repository root, where templates/ and catalog-info.yaml live. */
@@ -86,17 +87,42 @@ function perPluginDatabase(
 }
 
 /**
- * A real scaffolder backend (scaffolder with GitHub publishing, catalog with the scaffolder entity model, this module)
- * on an in-memory SQLite database, serving HTTP on a free port, with the catalog reading the
- * repository's catalog-info.yaml. `options` can put it on another database, change its config
- * and add features.
+ * The scaffolder's task event poll (StorageTaskBroker.event$, behind /v2/tasks/:id/events and
+ * each claimed task's cancel watch) queries its database once a second until it notices that its
+ * subscriber left; backend.stop() does not wait for it. A database with no query started for
+ * longer than that period has no such loop left.
  */
-export async function startScaffolderBackend(
-  options: ScaffolderBackendOptions = {},
+const DATABASE_QUIET_MS = 2_000;
+
+/** Records when a query last started on a plugin's database client. */
+function watchQueries(db: DatabaseClient) {
+  let lastQuery = Date.now();
+  db.on('query', () => {
+    lastQuery = Date.now();
+  });
+  return { quietFor: () => Date.now() - lastQuery };
+}
+
+/**
+ * The databases of a test backend, one per plugin: `factory` is the database service to add to
+ * its features, `close` is for after backend.stop(). By default each plugin gets an in-memory
+ * SQLite database owned here (backend-defaults' own database service never destroys SQLite
+ * connections on shutdown, and their pools' reaping timers would keep the jest worker alive);
+ * `database` supplies them instead (their owner closes them, e.g. TestDatabases).
+ *
+ * `close` handles an upstream teardown race: after stop, the scaffolder's task event polls (see
+ * DATABASE_QUIET_MS) can still be running, each with a timer pending and one more query to
+ * make. It waits until every plugin database has gone quiet (a query reaching a destroyed knex
+ * would reject unhandled in whichever test file runs next, and a poll still pending when the
+ * file ends keeps the jest worker alive), then destroys the databases owned here.
+ */
+export function pluginDatabases(
+  database?: (pluginId: string) => Promise<DatabaseClient>,
 ) {
-  const ownDatabases: DatabaseClient[] = [];
-  const database =
-    options.database ??
+  const owned: DatabaseClient[] = [];
+  const watched: ReturnType<typeof watchQueries>[] = [];
+  const open =
+    database ??
     (async () => {
       // One connection: every connection to ':memory:' would be a database of its own.
       const db = knex({
@@ -105,9 +131,41 @@ export async function startScaffolderBackend(
         useNullAsDefault: true,
         pool: { min: 1, max: 1 },
       });
-      ownDatabases.push(db);
+      owned.push(db);
       return db;
     });
+  return {
+    factory: perPluginDatabase(async pluginId => {
+      const db = await open(pluginId);
+      watched.push(watchQueries(db));
+      return db;
+    }),
+    async close() {
+      await waitUntil(
+        "the backend's databases going quiet after stop",
+        () => watched.every(w => w.quietFor() >= DATABASE_QUIET_MS),
+        {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+          describeLast: () =>
+            `quiet for ${watched.map(w => w.quietFor()).join(', ')} ms`,
+        },
+      );
+      await Promise.all(owned.map(db => db.destroy()));
+    },
+  };
+}
+
+/**
+ * A real scaffolder backend (scaffolder with GitHub publishing, catalog with the scaffolder entity model, this module)
+ * on an in-memory SQLite database, serving HTTP on a free port, with the catalog reading the
+ * repository's catalog-info.yaml. `options` can put it on another database, change its config
+ * and add features.
+ */
+export async function startScaffolderBackend(
+  options: ScaffolderBackendOptions = {},
+) {
+  const databases = pluginDatabases(options.database);
   const backend = await startTestBackend({
     features: [
       // Static imports: jest cannot run dynamic import() without experimental VM modules.
@@ -128,7 +186,7 @@ export async function startScaffolderBackend(
           ...options.config,
         },
       }),
-      perPluginDatabase(database),
+      databases.factory,
       ...(options.features ?? []),
     ],
   });
@@ -140,16 +198,7 @@ export async function startScaffolderBackend(
     ...api,
     stop: async () => {
       await backend.stop();
-      // Upstream teardown race: after stop, a catalog or scaffolder loop can still have a query
-      // in flight; against a destroyed knex it rejects unhandled ("Unable to acquire a
-      // connection") and jest blames whichever test file runs then. The harness's own SQLite
-      // databases therefore close a little later, once those loops have ended.
-      if (ownDatabases.length > 0) {
-        setTimeout(
-          () => ownDatabases.forEach(db => void db.destroy()),
-          10_000,
-        ).unref();
-      }
+      await databases.close();
     },
     /** Waits until the catalog has read every template catalog-info.yaml registers. */
     templatesReady(): Promise<void> {

@@ -6,7 +6,11 @@ import scaffolderModuleGithub from '@backstage/plugin-scaffolder-backend-module-
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { AddressInfo } from 'node:net';
 import { loadPackagedKits } from '../../src/module';
-import { formValues, loadTemplate } from '../../src/__testUtils__/backend';
+import {
+  formValues,
+  loadTemplate,
+  pluginDatabases,
+} from '../../src/__testUtils__/backend';
 import { canonicalValues } from '../../src/__testUtils__/values';
 import { createRenderEnvironmentAction } from '../../src/actions/renderEnvironment/renderEnvironment';
 import {
@@ -19,6 +23,8 @@ describe(`${VALIDATE_SECRETS_LAYOUT_ACTION_ID} through the real scaffolder REST 
   jest.setTimeout(120_000);
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   let baseUrl: string;
+  // Closed after stop: the default database service leaves SQLite pools (and their timers) open.
+  const databases = pluginDatabases();
 
   beforeAll(async () => {
     // A module with both actions built from the packaged kits, independent of how module.ts
@@ -45,6 +51,7 @@ describe(`${VALIDATE_SECRETS_LAYOUT_ACTION_ID} through the real scaffolder REST 
         scaffolderModuleGithub,
         catalogPlugin,
         validateModule,
+        databases.factory,
         mockServices.rootConfig.factory({
           data: {
             catalog: {
@@ -58,6 +65,7 @@ describe(`${VALIDATE_SECRETS_LAYOUT_ACTION_ID} through the real scaffolder REST 
   });
   afterAll(async () => {
     await backend?.stop();
+    await databases.close();
   });
 
   /** The production template with steps inserted between render and publish, as template.yaml will have them. */
