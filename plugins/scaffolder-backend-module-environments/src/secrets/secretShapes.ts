@@ -181,17 +181,15 @@ const SHORT_BODIED_PREFIXES = [
   'k_test_',
 ];
 
+/** The literal markers a detector needs: the PEM header and the short-bodied token prefixes. */
+const LITERAL_MARKERS = ['-----BEGIN', ...SHORT_BODIED_PREFIXES];
+
 /**
- * What at least one detector needs somewhere in the text, so a line without it is not scanned
- * twelve times: the PEM header; a literal prefix of a token whose body may be short on letters
- * and digits (`ops_`, `github_pat_`, `glpat-`, `xox`, `sk_live_`...); or a run that the
- * remaining patterns cannot match without: 20 letters and digits (AWS key IDs, GitHub, npm and
- * high-entropy atoms), 40 of base64 (AWS secret keys) or 40 of letters, digits, `_` and `-`
- * (Cloudflare-like tokens). One pass over the text (a regular expression of these alternatives
- * would try every one at every position). src/secrets/findSecretsGate.test.ts checks that
- * every line a detector's pattern matches passes.
+ * Walks `text` once and calls `atRun(i)` at each index where a run long enough for a detector
+ * has been reached: 20 letters and digits, 40 of base64 or 40 of letters, digits, `_` and `-`;
+ * stops when `atRun` returns true. Any other character, a line break included, ends a run.
  */
-export function couldHoldASecret(text: string): boolean {
+function scanRuns(text: string, atRun: (index: number) => boolean): void {
   let alnum = 0;
   let base64 = 0;
   let token = 0;
@@ -207,46 +205,35 @@ export function couldHoldASecret(text: string): boolean {
       base64 = c === 47 || c === 43 || c === 61 ? base64 + 1 : 0;
       token = c === 95 || c === 45 ? token + 1 : 0;
     }
-    if (alnum >= 20 || base64 >= 40 || token >= 40) return true;
+    if ((alnum >= 20 || base64 >= 40 || token >= 40) && atRun(i)) return;
   }
-  return (
-    text.includes('-----BEGIN') ||
-    SHORT_BODIED_PREFIXES.some(prefix => text.includes(prefix))
-  );
+}
+
+/**
+ * What at least one detector needs somewhere in the text, so a line without it is not scanned
+ * twelve times: the PEM header; a literal prefix of a token whose body may be short on letters
+ * and digits (`ops_`, `github_pat_`, `glpat-`, `xox`, `sk_live_`...); or a run that the
+ * remaining patterns cannot match without: 20 letters and digits (AWS key IDs, GitHub, npm and
+ * high-entropy atoms), 40 of base64 (AWS secret keys) or 40 of letters, digits, `_` and `-`
+ * (Cloudflare-like tokens). One pass over the text (a regular expression of these alternatives
+ * would try every one at every position). src/secrets/findSecretsGate.test.ts checks that
+ * every line a detector's pattern matches passes.
+ */
+export function couldHoldASecret(text: string): boolean {
+  let run = false;
+  scanRuns(text, () => (run = true));
+  return run || LITERAL_MARKERS.some(marker => text.includes(marker));
 }
 
 /**
  * The lines (0-based, lines as `split(/\r?\n/)` makes them) on which {@link couldHoldASecret}
- * is true, in order, from one pass over the whole text and one search per literal prefix: a
+ * is true, in order, from one pass over the whole text and one search per literal marker: a
  * file's other lines are never split out or looked at again.
  */
 export function linesThatCouldHoldASecret(text: string): number[] {
-  const found = new Set<number>();
   const lineStarts = [0];
-  let alnum = 0;
-  let base64 = 0;
-  let token = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      lineStarts.push(i + 1);
-      alnum = 0;
-      base64 = 0;
-      token = 0;
-      continue;
-    }
-    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
-      alnum++;
-      base64++;
-      token++;
-    } else {
-      alnum = 0;
-      base64 = c === 47 || c === 43 || c === 61 ? base64 + 1 : 0;
-      token = c === 95 || c === 45 ? token + 1 : 0;
-    }
-    if (alnum >= 20 || base64 >= 40 || token >= 40)
-      found.add(lineStarts.length - 1);
-  }
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1))
+    lineStarts.push(at + 1);
   const lineAt = (offset: number) => {
     // The last line start at or before offset.
     let low = 0;
@@ -258,11 +245,16 @@ export function linesThatCouldHoldASecret(text: string): number[] {
     }
     return low;
   };
-  for (const prefix of ['-----BEGIN', ...SHORT_BODIED_PREFIXES]) {
+  const found = new Set<number>();
+  scanRuns(text, i => {
+    found.add(lineAt(i));
+    return false;
+  });
+  for (const marker of LITERAL_MARKERS) {
     for (
-      let at = text.indexOf(prefix);
+      let at = text.indexOf(marker);
       at >= 0;
-      at = text.indexOf(prefix, at + 1)
+      at = text.indexOf(marker, at + 1)
     )
       found.add(lineAt(at));
   }
